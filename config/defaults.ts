@@ -1,0 +1,69 @@
+/**
+ * Every default and pinned version of a Sovereign, one named constant each.
+ * The Sovereign file may override the ones it exposes; nothing else does.
+ */
+
+/** Hetzner locations and the network zone each belongs to. */
+export const NETWORK_ZONE_BY_LOCATION = {
+  fsn1: "eu-central",
+  nbg1: "eu-central",
+  hel1: "eu-central",
+  ash: "us-east",
+  hil: "us-west",
+  sin: "ap-southeast",
+} as const;
+
+/** A Hetzner Cloud location this project can deploy to. */
+export type Location = keyof typeof NETWORK_ZONE_BY_LOCATION;
+
+/** All locations, in the order users see them in errors and docs. */
+export const LOCATIONS = Object.keys(NETWORK_ZONE_BY_LOCATION) as Location[];
+
+/** Server type of control-plane servers when the file names none. */
+export const DEFAULT_CONTROL_PLANE_SERVER_TYPE = "cx42";
+/** Server type of workers when the file names none. */
+export const DEFAULT_WORKER_SERVER_TYPE = "cx32";
+/** Load balancer type when the file names none. */
+export const DEFAULT_LOAD_BALANCER_TYPE = "lb11";
+/** Hetzner load balancer types. */
+export const LOAD_BALANCER_TYPES = ["lb11", "lb21", "lb31"] as const;
+/** Image of every server. */
+export const SERVER_IMAGE = "ubuntu-24.04";
+
+/** Private network of a Sovereign. */
+export const NETWORK_CIDR = "10.0.0.0/16";
+/** The one cloud subnet all servers and the load balancer live in. */
+export const SUBNET_CIDR = "10.0.1.0/24";
+/** Private IPs of control-plane servers 1..3. */
+export const CONTROL_PLANE_PRIVATE_IPS = ["10.0.1.2", "10.0.1.3", "10.0.1.4"] as const;
+/** Private IP of the load balancer (inside the subnet, outside the server ranges). */
+export const LOAD_BALANCER_PRIVATE_IP = "10.0.1.5";
+/** First worker's private IP; worker n gets .10+n. */
+export const FIRST_WORKER_HOST = 10;
+/** Largest worker pool. */
+export const MAX_WORKERS = 50;
+/** Hetzner's limit of servers in one spread placement group. */
+export const MAX_SERVERS_PER_SPREAD_GROUP = 10;
+
+/** k3s release installed when the file names none. */
+export const DEFAULT_K3S_VERSION = "v1.31.4+k3s1";
+/** Cilium Helm chart version. */
+export const DEFAULT_CILIUM_VERSION = "1.16.5";
+/** Flux release whose install manifest is applied. */
+export const DEFAULT_FLUX_VERSION = "v2.4.0";
+
+/** GitOps repository every Sovereign's Flux follows when the file names none. */
+export const DEFAULT_GITOPS_REPO_URL = "https://github.com/openova-io/openova";
+/** Branch Flux follows when the file names none. */
+export const DEFAULT_GITOPS_BRANCH = "main";
+/** Provisioning API that receives the kubeconfig when the file names none. */
+export const DEFAULT_POSTBACK_API_URL = "https://console.openova.io/sovereign";
+/** Registry the pull Secret is for. */
+export const REGISTRY_SERVER = "ghcr.io";
+/** User name in the pull Secret when the file names none. */
+export const DEFAULT_REGISTRY_USERNAME = "openova-io";
+
+/** Label keys every labelled resource carries. */
+export const LABEL_SOVEREIGN = "catalyst.openova.io/sovereign";
+/** Label key of a server's role. */
+export const LABEL_ROLE = "catalyst.openova.io/role";
