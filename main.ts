@@ -14,21 +14,33 @@ export function addSovereignStacks(app: App, sovereigns: readonly Sovereign[]): 
   return sovereigns.map((sovereign) => new SovereignStack(app, sovereign.stackName, { sovereign }));
 }
 
-function main(): void {
-  let sovereigns: Sovereign[];
-  try {
-    sovereigns = loadSovereigns(process.env.SOVEREIGNS_DIR || "sovereigns", process.env.SOVEREIGN || undefined);
-  } catch (err) {
-    if (err instanceof SovereignFileError) {
-      for (const problem of err.problems) process.stderr.write(`error: ${formatProblem(problem)}\n`);
-      process.stderr.write(`${err.problems.length} problem(s); no stack was synthesised.\n`);
-      process.exit(1);
-    }
-    throw err;
-  }
-  const app = new App();
-  addSovereignStacks(app, sovereigns);
-  app.synth();
+/** What a run reads: SOVEREIGNS_DIR, SOVEREIGN and cdktf's CDKTF_OUTDIR. */
+export interface RunOptions {
+  readonly sovereignsDir?: string;
+  readonly only?: string;
+  readonly outdir?: string;
+  readonly stderr?: (line: string) => void;
 }
 
-if (require.main === module) main();
+/** Validates every Sovereign file, then synthesises; returns the exit code. */
+export function run(options: RunOptions = {}): number {
+  const stderr = options.stderr ?? ((line: string) => process.stderr.write(`${line}\n`));
+  let sovereigns: Sovereign[];
+  try {
+    sovereigns = loadSovereigns(options.sovereignsDir || "sovereigns", options.only || undefined);
+  } catch (err) {
+    if (!(err instanceof SovereignFileError)) throw err;
+    for (const problem of err.problems) stderr(`error: ${formatProblem(problem)}`);
+    stderr(`${err.problems.length} problem(s); no stack was synthesised.`);
+    return 1;
+  }
+  // The App creates its output directory, so it exists only once every file is valid.
+  const app = new App(options.outdir ? { outdir: options.outdir } : {});
+  addSovereignStacks(app, sovereigns);
+  app.synth();
+  return 0;
+}
+
+if (require.main === module) {
+  process.exitCode = run({ sovereignsDir: process.env.SOVEREIGNS_DIR, only: process.env.SOVEREIGN });
+}

@@ -47,8 +47,6 @@ export const MAX_SERVERS_PER_SPREAD_GROUP = 10;
 
 /** k3s release installed when the file names none. */
 export const DEFAULT_K3S_VERSION = "v1.31.4+k3s1";
-/** Cilium Helm chart version. */
-export const DEFAULT_CILIUM_VERSION = "1.16.5";
 /** Flux release whose install manifest is applied. */
 export const DEFAULT_FLUX_VERSION = "v2.4.0";
 

@@ -10,7 +10,6 @@
  */
 import { z } from "zod";
 import {
-  DEFAULT_CILIUM_VERSION,
   DEFAULT_CONTROL_PLANE_SERVER_TYPE,
   DEFAULT_FLUX_VERSION,
   DEFAULT_GITOPS_BRANCH,
@@ -213,10 +212,12 @@ const SHA256_PATTERN = /^[0-9a-f]{64}$/;
 const versions = z
   .strictObject({
     cilium: z
-      .string()
-      .regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, "must be a Cilium chart version like 1.16.5")
-      .default(DEFAULT_CILIUM_VERSION)
-      .describe(`Cilium Helm chart version. Default: ${DEFAULT_CILIUM_VERSION}.`),
+      .strictObject({
+        version: z.string().regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, "must be a Cilium chart version like 1.16.5"),
+        chartSha256: z.string().regex(SHA256_PATTERN, "must be the 64-hex SHA-256 of cilium-<version>.tgz (the digest in https://helm.cilium.io/index.yaml)"),
+      })
+      .optional()
+      .describe("Cilium Helm chart, with the SHA-256 of its archive. Default: the pinned chart in userdata/versions.ts."),
     flux: z
       .string()
       .regex(/^v[0-9]+\.[0-9]+\.[0-9]+$/, "must be a Flux release like v2.4.0")
@@ -231,8 +232,8 @@ const versions = z
       .optional()
       .describe("Helm release used to install Cilium, with the SHA-256 of both Linux archives. Default: the pinned release in userdata/versions.ts."),
   })
-  .default({ cilium: DEFAULT_CILIUM_VERSION, flux: DEFAULT_FLUX_VERSION })
-  .describe("Pinned component versions (k3s's is k3s.version).");
+  .default({ flux: DEFAULT_FLUX_VERSION })
+  .describe("Pinned component versions (k3s's is k3s.version). Every download is checksum-verified where the project publishes a checksum.");
 
 const loadBalancer = z
   .strictObject({

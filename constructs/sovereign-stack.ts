@@ -62,13 +62,15 @@ function configureBackend(stack: TerraformStack, s: Sovereign): void {
         region: state.region,
         endpoints: { s3: state.endpoint },
         usePathStyle: true,
-        useLockfile: true,
         skipCredentialsValidation: true,
         skipRegionValidation: true,
         skipRequestingAccountId: true,
         skipMetadataApiCheck: true,
         skipS3Checksum: true,
       });
+      // State locking by a lock object next to the state (Terraform >= 1.10);
+      // Hetzner Object Storage has no DynamoDB. cdktf 0.21 lacks the option.
+      stack.addOverride("terraform.backend.s3.use_lockfile", true);
       break;
     case "remote":
       new RemoteBackend(stack, {

@@ -11,8 +11,11 @@ const esbuild = require("esbuild");
 const root = path.resolve(__dirname, "..");
 esbuild
   .build({
-    entryPoints: [path.join(root, "main.ts")],
-    outfile: path.join(root, "dist", "main.js"),
+    entryPoints: {
+      main: path.join(root, "main.ts"),
+      "write-schema": path.join(root, "scripts", "write-schema.ts"),
+    },
+    outdir: path.join(root, "dist"),
     bundle: true,
     platform: "node",
     target: "node20",

@@ -14,6 +14,9 @@ const os = require("os");
 const path = require("path");
 
 const root = path.resolve(__dirname, "..");
+// cdktf's helpers shell out to terraform; keep it quiet and offline.
+process.env.CHECKPOINT_DISABLE = "1";
+if (!process.env.TF_CLI_CONFIG_FILE || !fs.existsSync(process.env.TF_CLI_CONFIG_FILE)) process.env.TF_CLI_CONFIG_FILE = path.join(root, ".ci", "terraformrc");
 const cdktfJson = JSON.parse(fs.readFileSync(path.join(root, "cdktf.json"), "utf8"));
 const schemaFile = path.join(root, "provider", "hcloud-1.68.0.schema.json");
 const providerVersion = "1.68.0";
