@@ -134,8 +134,10 @@ function findSecrets(node: unknown, segments: (string | number)[], report: (segm
   if (Array.isArray(node)) {
     node.forEach((item, i) => findSecrets(item, [...segments, i], report));
   } else if (node && typeof node === "object") {
+    // Keys the format defines (registry.pullSecret) are never secrets.
+    const known = allowedKeysAt(segments, node as Record<string, unknown>);
     for (const [key, value] of Object.entries(node)) {
-      if (SECRET_KEY.test(key)) report(segments, key);
+      if (SECRET_KEY.test(key) && !known.includes(key)) report(segments, key);
       else findSecrets(value, [...segments, key], report);
     }
   }

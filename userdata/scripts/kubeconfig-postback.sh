@@ -147,13 +147,12 @@ done
 [[ -f $settings_file && -r $settings_file ]] || die 2 "settings file $settings_file is missing or unreadable"
 jq -e 'type == "object"' "$settings_file" >/dev/null 2>&1 || die 2 "settings file $settings_file is not a JSON object"
 
-# One string field of the settings file ("" if absent or not a string).
-string_field='.[$key] | if type == "string" then . else "" end'
-api_url=$(jq -r --arg key apiUrl "$string_field" "$settings_file") ||
+# String fields of the settings file ("" if absent or not a string).
+api_url=$(jq -r '.apiUrl | strings' "$settings_file") ||
   die 2 "cannot read apiUrl from $settings_file"
-deployment_id=$(jq -r --arg key deploymentId "$string_field" "$settings_file") ||
+deployment_id=$(jq -r '.deploymentId | strings' "$settings_file") ||
   die 2 "cannot read deploymentId from $settings_file"
-lb_ipv4=$(jq -r --arg key loadBalancerIpv4 "$string_field" "$settings_file") ||
+lb_ipv4=$(jq -r '.loadBalancerIpv4 | strings' "$settings_file") ||
   die 2 "cannot read loadBalancerIpv4 from $settings_file"
 
 # https only; no spaces or control characters, no credentials, query or fragment.
@@ -273,6 +272,9 @@ read_curl_error() {
     IFS= read -r line <"$curl_err_file" || true
   fi
   line=${line#curl: }
+  if [[ $line =~ ^\([0-9]+\)\ (.*)$ ]]; then
+    line=${BASH_REMATCH[1]}
+  fi
   line=${line//[[:cntrl:]]/ }
   CURL_ERROR=${line:0:200}
 }

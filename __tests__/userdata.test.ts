@@ -1,0 +1,308 @@
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { TerraformStack, Testing, TerraformVariable } from "cdktf";
+import * as yaml from "js-yaml";
+import {
+  CloudConfigConflictError,
+  NODE_ROLES,
+  RUNTIME_STAND_INS_MAX,
+  composeCloudConfig,
+  escapeTerraformTemplate,
+  nodeCloudConfig,
+  nodeSteps,
+  renderCloudConfig,
+  splitTokens,
+} from "../userdata";
+import { ciliumValues } from "../userdata/cilium";
+import { fluxBootstrapObjects } from "../userdata/flux-bootstrap";
+import { hardeningStep } from "../userdata/hardening";
+import { k3sConfig } from "../userdata/k3s";
+import { stripShellComments } from "../userdata/private/shell";
+import { sovereignJson } from "../userdata/sovereign-json";
+import { RUNTIME_EXAMPLE, bootInput, pyyamlLoad, requireTool } from "./fixtures/boot";
+import { ROOT } from "./fixtures/sovereigns";
+
+const SCRIPTS_DIR = path.join(ROOT, "userdata", "scripts");
+
+describe("k3s configuration", () => {
+  test("first server starts etcd and lists every address it is reached at", () => {
+    expect(k3sConfig(bootInput("first-server"))).toEqual({
+      token: RUNTIME_EXAMPLE.clusterToken,
+      "node-ip": "10.0.1.2",
+      "node-label": ["catalyst.openova.io/role=control-plane"],
+      "cluster-init": true,
+      "tls-san": ["omantel.omani.works", "203.0.113.10", "10.0.1.5"],
+      "flannel-backend": "none",
+      "disable-network-policy": true,
+      disable: ["traefik", "servicelb", "local-storage"],
+      "disable-kube-proxy": true,
+      "write-kubeconfig-mode": "0600",
+      "kube-apiserver-arg": ["anonymous-auth=true"],
+    });
+  });
+
+  test("joining servers join server 1's etcd through the load balancer's private IP, never cluster-init", () => {
+    const config = k3sConfig(bootInput("joining-server", { controlPlane: { ha: true } }));
+    expect(config.server).toBe("https://10.0.1.5:6443");
+    expect(config["cluster-init"]).toBeUndefined();
+    expect(config["node-ip"]).toBe("10.0.1.3");
+    expect(config["tls-san"]).toEqual(["omantel.omani.works", "203.0.113.10", "10.0.1.5"]);
+  });
+
+  test("agents carry only agent flags (server-only flags make k3s agent exit)", () => {
+    expect(k3sConfig(bootInput("agent"))).toEqual({
+      token: RUNTIME_EXAMPLE.clusterToken,
+      "node-ip": "10.0.1.10",
+      "node-label": ["catalyst.openova.io/role=worker"],
+      server: "https://10.0.1.5:6443",
+    });
+  });
+
+  test("local-storage stays when the file keeps it", () => {
+    expect(k3sConfig(bootInput("first-server", { k3s: { localStorage: true } })).disable).toEqual(["traefik", "servicelb"]);
+  });
+});
+
+describe("boot steps per role", () => {
+  test.each([
+    ["first-server", ["step-runner", "prep", "hardening", "sovereign-json", "k3s", "api-ready", "kubeconfig-postback", "postback-bearer-removed", "cilium", "flux", "pull-secret", "flux-bootstrap", "complete"]],
+    ["joining-server", ["step-runner", "prep", "hardening", "sovereign-json", "k3s", "complete"]],
+    ["agent", ["step-runner", "prep", "hardening", "sovereign-json", "k3s", "complete"]],
+  ] as const)("%s runs its steps in order", (role, steps) => {
+    expect(nodeSteps(bootInput(role)).map((s) => s.step)).toEqual(steps);
+  });
+
+  test("without a postback block there is no postback, no bearer file", () => {
+    const steps = nodeSteps(bootInput("first-server", { postback: null }));
+    expect(steps.map((s) => s.step)).not.toContain("kubeconfig-postback");
+    expect(steps.flatMap((s) => s.files ?? []).map((f) => f.path)).not.toContain("/etc/catalyst/postback-bearer");
+  });
+
+  test("without a pull Secret there is no pull-secret step", () => {
+    expect(nodeSteps(bootInput("first-server", { registry: { pullSecret: false } })).map((s) => s.step)).not.toContain("pull-secret");
+  });
+
+  test("the pull Secret is applied before the Flux objects that need it", () => {
+    const steps = nodeSteps(bootInput("first-server")).map((s) => s.step);
+    expect(steps.indexOf("pull-secret")).toBeLessThan(steps.indexOf("flux-bootstrap"));
+    expect(steps.indexOf("cilium")).toBeLessThan(steps.indexOf("flux"));
+  });
+
+  test("every command runs under the step runner, which names the step", () => {
+    const config = nodeCloudConfig(bootInput("first-server"));
+    for (const command of config.runcmd) expect(command[0]).toBe("/usr/local/sbin/catalyst-step");
+    expect(config.runcmd.map((c) => c[1])).toContain("complete");
+    expect(config.runcmd[config.runcmd.length - 1]).toEqual(["/usr/local/sbin/catalyst-step", "complete", "touch", "/var/lib/catalyst/cloud-init-complete"]);
+  });
+
+  test("hardening off leaves only the sshd drop-in", () => {
+    const fragment = hardeningStep(bootInput("agent", { hardening: { fail2ban: false, unattendedUpgrades: false } }));
+    expect(fragment.files!.map((f) => f.path)).toEqual(["/etc/ssh/sshd_config.d/99-catalyst-hardening.conf"]);
+    expect(fragment.packages).toEqual([]);
+    expect(fragment.command).toBeUndefined();
+  });
+
+  test("unattended upgrades are limited to the security pockets and reboot at 02:30", () => {
+    const file = hardeningStep(bootInput("agent")).files!.find((f) => f.path.endsWith("52unattended-upgrades-catalyst"))!;
+    expect(file.content).toContain('"${distro_id}:${distro_codename}-security";');
+    expect(file.content).not.toMatch(/-updates"/);
+    expect(file.content).toContain('Unattended-Upgrade::Automatic-Reboot-Time "02:30";');
+  });
+});
+
+describe("cluster bootstrap objects", () => {
+  test("Cilium reaches the API on every node through k3s's local 6444", () => {
+    expect(ciliumValues(bootInput("first-server"))).toEqual({
+      kubeProxyReplacement: true,
+      k8sServiceHost: "127.0.0.1",
+      k8sServicePort: 6444,
+      ipam: { mode: "kubernetes" },
+      routingMode: "tunnel",
+      tunnelProtocol: "vxlan",
+      bpf: { masquerade: true },
+      operator: { replicas: 1 },
+    });
+  });
+
+  test("Flux follows clusters/<fqdn> of the repo and branch", () => {
+    const [repo, kit, infra] = fluxBootstrapObjects(bootInput("first-server", { gitops: { repoUrl: "https://git.example.org/acme/gitops", branch: "release/1.2" } }));
+    expect(repo.spec).toEqual({
+      interval: "1m",
+      url: "https://git.example.org/acme/gitops",
+      ref: { branch: "release/1.2" },
+      ignore: "/*\n!/clusters/omantel.omani.works\n!/platform\n!/products\n",
+    });
+    expect(kit.spec).toMatchObject({ path: "./clusters/omantel.omani.works/bootstrap-kit", prune: true, wait: true, timeout: "30m" });
+    expect(infra.spec).toMatchObject({ path: "./clusters/omantel.omani.works/infrastructure", dependsOn: [{ name: "bootstrap-kit" }], wait: true, timeout: "30m" });
+  });
+
+  test("sovereign.json has the reference's keys and the file's values", () => {
+    expect(sovereignJson(bootInput("agent", { workers: { count: 3 } }))).toEqual({
+      sovereignFQDN: "omantel.omani.works",
+      sovereignSubdomain: "omantel",
+      orgName: "Omantel",
+      orgEmail: "ops@omantel.om",
+      region: "fsn1",
+      haEnabled: false,
+      workerCount: 3,
+      k3sVersion: "v1.31.4+k3s1",
+      gitopsRepoUrl: "https://github.com/openova-io/openova",
+      gitopsBranch: "main",
+    });
+  });
+});
+
+describe("composition", () => {
+  test("fails when two steps write one path", () => {
+    const file = { path: "/etc/x", content: "x", permissions: "0644" as const };
+    expect(() => composeCloudConfig([{ step: "a", files: [file] }, { step: "b", files: [file] }], { stepRunner: "/r", finalMessage: "m" })).toThrow(
+      new CloudConfigConflictError("/etc/x is written by both step a and step b"),
+    );
+  });
+
+  test("fails when a step is named twice", () => {
+    expect(() => composeCloudConfig([{ step: "a" }, { step: "a" }], { stepRunner: "/r", finalMessage: "m" })).toThrow(CloudConfigConflictError);
+  });
+
+  test("packages are de-duplicated in first-seen order", () => {
+    const config = composeCloudConfig([{ step: "a", packages: ["curl", "jq"] }, { step: "b", packages: ["jq", "git"] }], { stepRunner: "/r", finalMessage: "m" });
+    expect(config.packages).toEqual(["curl", "jq", "git"]);
+  });
+});
+
+describe("rendering", () => {
+  const render = (role: (typeof NODE_ROLES)[number], changes: Record<string, unknown> = {}) => renderCloudConfig(nodeCloudConfig(bootInput(role, changes)));
+  /** Undoes the Terraform escaping, as Terraform does when it evaluates a literal. */
+  const unescape = (s: string) => s.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
+
+  test.each(NODE_ROLES)("%s: the rendered document parsed by PyYAML equals the typed object", (role) => {
+    const input = bootInput(role);
+    const parsed = pyyamlLoad(unescape(render(role)));
+    const config = nodeCloudConfig(input);
+    expect(parsed.runcmd).toEqual(config.runcmd);
+    expect(parsed.packages).toEqual(config.packages);
+    expect(parsed.final_message).toBe(config.final_message);
+    for (const [i, file] of config.write_files.entries()) {
+      const rendered = parsed.write_files[i];
+      expect(rendered.path).toBe(file.path);
+      expect(rendered.permissions).toBe(file.permissions);
+      const content = rendered.encoding === "b64" ? Buffer.from(rendered.content, "base64").toString("utf8") : rendered.content;
+      expect(content).toBe(file.content);
+    }
+  });
+
+  test.each(NODE_ROLES)("%s: rendered cloud-init matches the snapshot", (role) => {
+    expect(render(role)).toMatchSnapshot();
+  });
+
+  test.each([
+    `O'Brien "Ops" & Partners`,
+    "Price $5 ${var.x} %{if true}x%{endif} `id` $(reboot) # c: - d",
+    "yes",
+    "0644",
+    "null",
+    "Société Générale — 東京 ✓",
+    "a\\nb\\\\",
+  ])("org name %j reaches sovereign.json byte for byte", (name) => {
+    const parsed = pyyamlLoad(unescape(render("agent", { org: { name } })));
+    const file = parsed.write_files.find((f: { path: string }) => f.path === "/var/lib/catalyst/sovereign.json");
+    expect(JSON.parse(file.content).orgName).toBe(name);
+  });
+
+  test("literal ${ and %{ are escaped for Terraform; tokens are left alone", () => {
+    const stack = new TerraformStack(Testing.app(), "t");
+    const v = new TerraformVariable(stack, "v", { type: "string" });
+    const token = v.stringValue;
+    const text = `a \${x} %{y} ${token} $\${z}`;
+    const escaped = escapeTerraformTemplate(text);
+    expect(splitTokens(escaped).filter((p) => !p.literal).map((p) => p.text)).toEqual([token]);
+    expect(escaped.replace(token, "<T>")).toBe("a $${x} %%{y} <T> $$${z}");
+  });
+
+  test("the example's first server fits the 16 KiB budget; every role's worst case fits Hetzner's 32 KiB", () => {
+    expect(Buffer.byteLength(render("first-server"))).toBeLessThanOrEqual(16 * 1024);
+    for (const role of NODE_ROLES) {
+      const worst = renderCloudConfig(nodeCloudConfig({ ...bootInput(role, { org: { name: "O".repeat(200) }, gitops: { branch: "b".repeat(200) } }), runtime: RUNTIME_STAND_INS_MAX }));
+      expect(Buffer.byteLength(worst)).toBeLessThan(32 * 1024);
+    }
+  });
+
+  test("cloud-init's own schema check accepts every role's document", () => {
+    if (!requireTool("cloud-init", "cloud-init schema validation")) return;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cc-"));
+    try {
+      for (const role of NODE_ROLES) {
+        const file = path.join(dir, `${role}.yaml`);
+        fs.writeFileSync(file, unescape(render(role)));
+        const result = spawnSync("cloud-init", ["schema", "--config-file", file], { encoding: "utf8" });
+        expect({ role, status: result.status, out: result.stdout + result.stderr }).toEqual({ role, status: 0, out: expect.stringContaining("Valid") });
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("scripts", () => {
+  const scripts = fs.readdirSync(SCRIPTS_DIR).filter((f) => f.endsWith(".sh"));
+
+  test.each(scripts)("%s passes shellcheck, as written and as shipped", (name) => {
+    if (!requireTool("shellcheck", "shell script linting")) return;
+    const source = fs.readFileSync(path.join(SCRIPTS_DIR, name), "utf8");
+    for (const text of [source, stripShellComments(source, name)]) {
+      const result = spawnSync("shellcheck", ["--severity=style", "--shell=bash", "-"], { input: text, encoding: "utf8" });
+      expect(result.stdout + result.stderr).toBe("");
+      expect(result.status).toBe(0);
+    }
+  });
+
+  test("runcmd as cloud-init assembles it passes shellcheck", () => {
+    if (!requireTool("shellcheck", "shell script linting")) return;
+    // cloud-init turns each argv list into one shell-quoted line of a sh script.
+    const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
+    const config = nodeCloudConfig(bootInput("first-server"));
+    const script = ["#!/bin/sh", ...config.runcmd.map((argv) => argv.map(quote).join(" "))].join("\n") + "\n";
+    const result = spawnSync("shellcheck", ["--severity=style", "-"], { input: script, encoding: "utf8" });
+    expect(result.stdout + result.stderr).toBe("");
+  });
+
+  test("fails to ship a script with a here-document, whose lines comment stripping could corrupt", () => {
+    expect(() => stripShellComments("#!/bin/bash\ncat <<EOF\n# kept\nEOF\n", "x.sh")).toThrow(/here-documents/);
+  });
+
+  test("shipping keeps the shebang and every command line, drops comments", () => {
+    expect(stripShellComments("#!/bin/bash\n# doc\nset -eu\n\n  # indented\necho '#not a comment'\n", "x.sh")).toBe(
+      "#!/bin/bash\n# x.sh from sovereign-cdktf userdata/scripts/ (comments stripped; see the source)\nset -eu\necho '#not a comment'\n",
+    );
+  });
+
+  test("the step runner marks failures and refuses to run later steps", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steps-"));
+    const runner = path.join(SCRIPTS_DIR, "catalyst-step.sh");
+    const env = { ...process.env, CATALYST_STEPS_DIR: dir };
+    try {
+      execFileSync("bash", [runner, "one", "true"], { env, stdio: "pipe" });
+      const failed = spawnSync("bash", [runner, "two", "sh", "-c", "echo boom; exit 3"], { env, encoding: "utf8" });
+      expect(failed.status).toBe(3);
+      const later = spawnSync("bash", [runner, "three", "true"], { env, encoding: "utf8" });
+      expect(later.status).toBe(1);
+      expect(later.stdout).toContain("not run: step two failed earlier");
+      expect(fs.readdirSync(dir).sort()).toEqual(["one.done", "one.log", "two.failed", "two.log"]);
+      expect(fs.readFileSync(path.join(dir, "two.failed"), "utf8")).toMatch(/^step two failed: exit status 3.*\nlast output:\nboom\n/s);
+      const timedOut = spawnSync("bash", [runner, "slow", "sleep", "5"], { env: { ...env, CATALYST_STEPS_DIR: path.join(dir, "t"), CATALYST_STEP_TIMEOUT_SEC: "1" }, encoding: "utf8" });
+      expect(timedOut.status).toBe(124);
+      expect(fs.readFileSync(path.join(dir, "t", "slow.failed"), "utf8")).toContain("deadline of 1s passed");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("YAML 1.1 safety", () => {
+  test("strings YAML 1.1 would read as other types stay strings", () => {
+    const values = ["yes", "on", "off", "y", "0644", "null", "~", "1e3", "0x1F", "2001-01-01", "1_000", ".inf", "<<"];
+    expect(pyyamlLoad(yaml.dump({ v: values })).v).toEqual(values);
+  });
+});

@@ -1,0 +1,59 @@
+import * as yaml from "js-yaml";
+import ciliumInstallScript from "./scripts/cilium-install.sh";
+import type { Fragment } from "./cloud-config";
+import type { BootInput } from "./boot-input";
+import { DEADLINES, PATHS, scriptPath } from "./paths";
+import { scriptFile } from "./private/shell";
+
+/**
+ * Address every node reaches the API server at: k3s listens on
+ * 127.0.0.1:6444 on every node, the API server itself on servers and k3s's
+ * client-side load balancer (which follows all servers) on agents. The
+ * reference's 127.0.0.1:6443 exists only on servers, so Cilium on workers
+ * could never start.
+ */
+export const NODE_LOCAL_API = { host: "127.0.0.1", port: 6444 } as const;
+
+/** The Helm values of the bootstrap Cilium install (the GitOps tree adopts the release later). */
+export interface CiliumValues {
+  readonly kubeProxyReplacement: boolean;
+  readonly k8sServiceHost: string;
+  readonly k8sServicePort: number;
+  readonly ipam: { readonly mode: "kubernetes" };
+  readonly routingMode: "tunnel";
+  readonly tunnelProtocol: "vxlan";
+  readonly bpf: { readonly masquerade: boolean };
+  readonly operator: { readonly replicas: number };
+}
+
+/** Cilium's values for this Sovereign. */
+export function ciliumValues(input: BootInput): CiliumValues {
+  return {
+    kubeProxyReplacement: true,
+    k8sServiceHost: NODE_LOCAL_API.host,
+    k8sServicePort: NODE_LOCAL_API.port,
+    ipam: { mode: "kubernetes" },
+    routingMode: "tunnel",
+    tunnelProtocol: "vxlan",
+    bpf: { masquerade: true },
+    // Two operators need two nodes; a solo Sovereign without workers has one.
+    operator: { replicas: input.sovereign.controlPlane.ha || input.sovereign.workers.count > 0 ? 2 : 1 },
+  };
+}
+
+/**
+ * First server only: Cilium, the CNI, installed once with a pinned,
+ * checksum-verified Helm and chart; waits for its DaemonSet with a deadline.
+ */
+export function ciliumStep(input: BootInput): Fragment {
+  const script = scriptPath("cilium-install.sh");
+  const { helm, cilium } = input.versions;
+  return {
+    step: "cilium",
+    files: [
+      { path: PATHS.ciliumValues, content: yaml.dump(ciliumValues(input), { lineWidth: -1 }), permissions: "0644" },
+      scriptFile("cilium-install.sh", ciliumInstallScript),
+    ],
+    command: [script, helm.version, helm.sha256Amd64, helm.sha256Arm64, cilium.version, cilium.chartSha256, String(DEADLINES.ciliumSec)],
+  };
+}

@@ -1,0 +1,109 @@
+import type { Fragment, WriteFile } from "./cloud-config";
+import type { BootInput } from "./boot-input";
+import { PATHS } from "./paths";
+
+/** sshd settings of the drop-in: keys only, no forwarding, short grace. */
+export const SSHD_SETTINGS: readonly (readonly [string, string])[] = [
+  ["PasswordAuthentication", "no"],
+  ["KbdInteractiveAuthentication", "no"],
+  ["ChallengeResponseAuthentication", "no"],
+  ["PermitRootLogin", "prohibit-password"],
+  ["PermitEmptyPasswords", "no"],
+  ["UsePAM", "yes"],
+  ["X11Forwarding", "no"],
+  ["AllowAgentForwarding", "no"],
+  ["AllowTcpForwarding", "no"],
+  ["ClientAliveInterval", "300"],
+  ["ClientAliveCountMax", "2"],
+  ["MaxAuthTries", "3"],
+  ["LoginGraceTime", "30"],
+];
+
+/** fail2ban's sshd jail. */
+export const FAIL2BAN_SSHD_JAIL: Readonly<Record<string, string>> = {
+  enabled: "true",
+  port: "ssh",
+  filter: "sshd",
+  maxretry: "5",
+  findtime: "10m",
+  bantime: "1h",
+  backend: "systemd",
+};
+
+/** apt origins unattended-upgrades may install from: the security pockets only. */
+export const SECURITY_ORIGINS = [
+  "${distro_id}:${distro_codename}-security",
+  "${distro_id}ESMApps:${distro_codename}-apps-security",
+  "${distro_id}ESM:${distro_codename}-infra-security",
+];
+
+const MANAGED = "# Managed by sovereign-cdktf cloud-init; edits are lost on rebuild.\n";
+
+/** `key value` lines (sshd_config syntax). */
+function sshdConfig(settings: readonly (readonly [string, string])[]): string {
+  return MANAGED + settings.map(([key, value]) => `${key} ${value}\n`).join("");
+}
+
+/** One INI section (fail2ban syntax). */
+function iniSection(name: string, settings: Readonly<Record<string, string>>): string {
+  return MANAGED + `[${name}]\n` + Object.entries(settings).map(([key, value]) => `${key} = ${value}\n`).join("");
+}
+
+/** apt.conf syntax: `Key "value";` and `Key { "a"; "b"; };`. */
+function aptConf(entries: readonly (readonly [string, string | readonly string[]])[]): string {
+  return (
+    MANAGED.replace(/^#/, "//") +
+    entries
+      .map(([key, value]) => (typeof value === "string" ? `${key} ${JSON.stringify(value)};\n` : `${key} {\n${value.map((v) => `  ${JSON.stringify(v)};\n`).join("")}};\n`))
+      .join("")
+  );
+}
+
+/**
+ * OS hardening: the sshd drop-in always; fail2ban's sshd jail and
+ * security-only unattended upgrades (reboot at 02:30) when switched on in
+ * the Sovereign file's `hardening` block.
+ */
+export function hardeningStep(input: BootInput): Fragment {
+  const { fail2ban, unattendedUpgrades } = input.sovereign.hardening;
+  const files: WriteFile[] = [{ path: PATHS.sshdDropIn, content: sshdConfig(SSHD_SETTINGS), permissions: "0644" }];
+  const packages: string[] = [];
+  const services: string[] = [];
+  if (unattendedUpgrades) {
+    packages.push("unattended-upgrades", "apt-listchanges");
+    services.push("unattended-upgrades");
+    files.push(
+      {
+        path: PATHS.autoUpgrades,
+        content: aptConf([
+          ["APT::Periodic::Update-Package-Lists", "1"],
+          ["APT::Periodic::Unattended-Upgrade", "1"],
+          ["APT::Periodic::AutocleanInterval", "7"],
+        ]),
+        permissions: "0644",
+      },
+      {
+        path: PATHS.unattendedUpgrades,
+        content: aptConf([
+          ["Unattended-Upgrade::Allowed-Origins", SECURITY_ORIGINS],
+          ["Unattended-Upgrade::Automatic-Reboot", "true"],
+          ["Unattended-Upgrade::Automatic-Reboot-Time", "02:30"],
+          ["Unattended-Upgrade::Remove-Unused-Kernel-Packages", "true"],
+          ["Unattended-Upgrade::Remove-Unused-Dependencies", "true"],
+        ]),
+        permissions: "0644",
+      },
+    );
+  }
+  if (fail2ban) {
+    packages.push("fail2ban");
+    services.push("fail2ban");
+    files.push({ path: PATHS.fail2banJail, content: iniSection("sshd", FAIL2BAN_SSHD_JAIL), permissions: "0644" });
+  }
+  return {
+    step: "hardening",
+    packages,
+    files,
+    ...(services.length > 0 ? { command: ["systemctl", "enable", "--now", ...services] as const } : {}),
+  };
+}

@@ -1,0 +1,76 @@
+import * as yaml from "js-yaml";
+import k3sInstallScript from "./scripts/k3s-install.sh";
+import { LABEL_ROLE } from "../config/defaults";
+import type { Fragment } from "./cloud-config";
+import type { BootInput } from "./boot-input";
+import { PATHS, scriptPath } from "./paths";
+import { scriptFile } from "./private/shell";
+
+/** The keys of /etc/rancher/k3s/config.yaml this project sets (k3s CLI flags without `--`). */
+export interface K3sConfig {
+  readonly token: string;
+  readonly "node-ip": string;
+  readonly "node-label": readonly string[];
+  /** Join address; absent on the first server. */
+  readonly server?: string;
+  /** Start a new embedded etcd: only the first server. */
+  readonly "cluster-init"?: boolean;
+  readonly "tls-san"?: readonly string[];
+  readonly "flannel-backend"?: "none";
+  readonly "disable-network-policy"?: boolean;
+  readonly disable?: readonly string[];
+  readonly "disable-kube-proxy"?: boolean;
+  readonly "write-kubeconfig-mode"?: string;
+  readonly "kube-apiserver-arg"?: readonly string[];
+}
+
+/** Port of the Kubernetes API (and k3s's supervisor) on servers and the load balancer. */
+export const API_PORT = 6443;
+
+/** k3s's configuration of one server, as a typed object. */
+export function k3sConfig(input: BootInput): K3sConfig {
+  const s = input.sovereign;
+  const role = input.role === "agent" ? "worker" : "control-plane";
+  const joinUrl = `https://${input.loadBalancerPrivateIp}:${API_PORT}`;
+  const base = {
+    token: input.runtime.clusterToken,
+    "node-ip": input.privateIp,
+    "node-label": [`${LABEL_ROLE}=${role}`],
+  };
+  if (input.role === "agent") return { ...base, server: joinUrl };
+  // Server-only flags must agree on every server of the cluster.
+  return {
+    ...base,
+    ...(input.role === "first-server" ? { "cluster-init": true } : { server: joinUrl }),
+    // The posted kubeconfig names the load balancer's public IP, servers and
+    // agents join through its private IP: both must be in the certificate.
+    "tls-san": [s.fqdn, input.runtime.loadBalancerPublicIpv4, input.loadBalancerPrivateIp],
+    "flannel-backend": "none",
+    "disable-network-policy": true,
+    disable: ["traefik", "servicelb", ...(s.k3s.localStorage ? [] : ["local-storage"])],
+    // Cilium replaces kube-proxy (kubeProxyReplacement in cilium.ts).
+    "disable-kube-proxy": true,
+    "write-kubeconfig-mode": "0600",
+    // k3s turns anonymous auth off; with it on, RBAC still allows anonymous
+    // callers only the public health and version endpoints, which is what
+    // lets the load balancer check /readyz instead of an open port.
+    "kube-apiserver-arg": ["anonymous-auth=true"],
+  };
+}
+
+/**
+ * k3s: its config file (mode 0600; it holds the cluster token and the load
+ * balancer's address, so it is delivered base64-encoded) and the install of
+ * the pinned release by the installer from the same tag.
+ */
+export function k3sStep(input: BootInput): Fragment {
+  const script = scriptPath("k3s-install.sh");
+  return {
+    step: "k3s",
+    files: [
+      { path: PATHS.k3sConfig, content: yaml.dump(k3sConfig(input), { lineWidth: -1, noRefs: true }), permissions: "0600", runtime: true },
+      scriptFile("k3s-install.sh", k3sInstallScript),
+    ],
+    command: [script, input.versions.k3s, input.role === "agent" ? "agent" : "server"],
+  };
+}

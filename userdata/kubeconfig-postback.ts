@@ -1,0 +1,43 @@
+import postbackScript from "./scripts/kubeconfig-postback.sh";
+import type { Fragment } from "./cloud-config";
+import type { BootInput } from "./boot-input";
+import { DEADLINES, PATHS, scriptPath } from "./paths";
+import { scriptFile } from "./private/shell";
+
+/** /etc/catalyst/postback.json: what the postback script reads. */
+export interface PostbackSettings {
+  readonly apiUrl: string;
+  readonly deploymentId: string;
+  readonly loadBalancerIpv4: string;
+}
+
+/**
+ * First server only, when the Sovereign file has a `postback` block: PUT
+ * the kubeconfig (server URL rewritten to the load balancer) to the
+ * provisioning API with the one-time bearer. The bearer and settings are
+ * 0600 files; the bearer file is removed once the API has the kubeconfig.
+ * Returns no fragment when postback is off.
+ */
+export function kubeconfigPostbackSteps(input: BootInput): Fragment[] {
+  const postback = input.sovereign.postback;
+  if (!postback) return [];
+  const script = scriptPath("kubeconfig-postback.sh");
+  const settings: PostbackSettings = {
+    apiUrl: postback.apiUrl.replace(/\/+$/, ""),
+    deploymentId: postback.deploymentId,
+    loadBalancerIpv4: input.runtime.loadBalancerPublicIpv4,
+  };
+  const send: Fragment = {
+    step: "kubeconfig-postback",
+    files: [
+      { path: PATHS.postbackSettings, content: `${JSON.stringify(settings, null, 2)}\n`, permissions: "0600", runtime: true },
+      { path: PATHS.postbackBearer, content: `${input.runtime.kubeconfigBearerToken}\n`, permissions: "0600", runtime: true },
+      scriptFile("kubeconfig-postback.sh", postbackScript, { keepHeader: true }),
+    ],
+    command: ["env", `POSTBACK_DEADLINE_SEC=${DEADLINES.postbackSec}`, script],
+  };
+  // Runs only when the postback succeeded (the step runner stops at a
+  // failure), so an operator can still re-run a failed postback by hand.
+  const forget: Fragment = { step: "postback-bearer-removed", command: ["rm", "-f", PATHS.postbackBearer] };
+  return [send, forget];
+}

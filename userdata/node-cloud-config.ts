@@ -1,0 +1,44 @@
+/**
+ * The cloud-config of one server: its role's boot steps, composed in order.
+ *
+ * every server:  step-runner, prep, hardening, sovereign-json, k3s
+ * first server:  + api-ready, kubeconfig-postback (+ bearer removal),
+ *                  cilium, flux, pull-secret, flux-bootstrap
+ * every server:  complete
+ */
+import type { BootInput } from "./boot-input";
+import { CloudConfig, Fragment, composeCloudConfig } from "./cloud-config";
+import { apiReadyStep } from "./api-ready";
+import { ciliumStep } from "./cilium";
+import { completeStep } from "./complete";
+import { fluxStep } from "./flux";
+import { fluxBootstrapStep } from "./flux-bootstrap";
+import { hardeningStep } from "./hardening";
+import { k3sStep } from "./k3s";
+import { kubeconfigPostbackSteps } from "./kubeconfig-postback";
+import { PATHS } from "./paths";
+import { prepStep } from "./prep";
+import { pullSecretStep } from "./pull-secret";
+import { sovereignJsonStep } from "./sovereign-json";
+import { stepRunnerStep } from "./step-runner";
+
+/** The boot steps of a server, in the order they run. */
+export function nodeSteps(input: BootInput): Fragment[] {
+  const steps: (Fragment | undefined)[] = [stepRunnerStep(), prepStep(), hardeningStep(input), sovereignJsonStep(input), k3sStep(input)];
+  if (input.role === "first-server") {
+    steps.push(apiReadyStep(), ...kubeconfigPostbackSteps(input), ciliumStep(input), fluxStep(input), pullSecretStep(input), fluxBootstrapStep(input));
+  }
+  steps.push(completeStep());
+  return steps.filter((s): s is Fragment => s !== undefined);
+}
+
+/** Message cloud-init logs at the end of its run (cloud-init substitutes $UPTIME). */
+export function finalMessage(input: BootInput): string {
+  const what = input.role === "agent" ? "worker" : "control-plane";
+  return `Catalyst ${what} cloud-init of ${input.sovereign.fqdn} ended after $UPTIME seconds; it succeeded if ${PATHS.complete} exists; step markers in ${PATHS.steps}`;
+}
+
+/** The typed cloud-config of one server. */
+export function nodeCloudConfig(input: BootInput): CloudConfig {
+  return composeCloudConfig(nodeSteps(input), { stepRunner: PATHS.stepRunner, finalMessage: finalMessage(input) });
+}

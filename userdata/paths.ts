@@ -1,0 +1,38 @@
+/** Where things live on a server. One place, so scripts, steps and docs agree. */
+export const PATHS = {
+  /** Runs each boot step and leaves its marker. */
+  stepRunner: "/usr/local/sbin/catalyst-step",
+  /** Boot scripts. */
+  scripts: "/usr/local/lib/catalyst",
+  /** Step markers: <step>.done, <step>.failed, <step>.log. */
+  steps: "/var/lib/catalyst/steps",
+  /** Written when every step succeeded. */
+  complete: "/var/lib/catalyst/cloud-init-complete",
+  sovereignJson: "/var/lib/catalyst/sovereign.json",
+  /** Settings and secrets of this program (0700 by the files in it being 0600). */
+  etc: "/etc/catalyst",
+  k3sConfig: "/etc/rancher/k3s/config.yaml",
+  k3sKubeconfig: "/etc/rancher/k3s/k3s.yaml",
+  ciliumValues: "/etc/catalyst/cilium-values.yaml",
+  postbackSettings: "/etc/catalyst/postback.json",
+  postbackBearer: "/etc/catalyst/postback-bearer",
+  pullSecret: "/var/lib/catalyst/ghcr-pull-secret.yaml",
+  fluxBootstrap: "/var/lib/catalyst/flux-bootstrap.yaml",
+  sshdDropIn: "/etc/ssh/sshd_config.d/99-catalyst-hardening.conf",
+  fail2banJail: "/etc/fail2ban/jail.d/catalyst-sshd.local",
+  autoUpgrades: "/etc/apt/apt.conf.d/20auto-upgrades",
+  unattendedUpgrades: "/etc/apt/apt.conf.d/52unattended-upgrades-catalyst",
+} as const;
+
+/** Path of a boot script by file name. */
+export function scriptPath(name: string): string {
+  return `${PATHS.scripts}/${name}`;
+}
+
+/** Deadlines, in seconds, of the waits on the first server. */
+export const DEADLINES = {
+  apiReadySec: 600,
+  postbackSec: 900,
+  ciliumSec: 600,
+  fluxSec: 600,
+} as const;

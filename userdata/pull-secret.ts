@@ -1,0 +1,61 @@
+import { Fn, Token } from "cdktf";
+import * as yaml from "js-yaml";
+import applyOnceScript from "./scripts/apply-once.sh";
+import { REGISTRY_SERVER } from "../config/defaults";
+import type { Fragment } from "./cloud-config";
+import type { BootInput } from "./boot-input";
+import { PATHS, scriptPath } from "./paths";
+import { scriptFile } from "./private/shell";
+
+/** Name and namespace of the pull Secret the GitOps tree's HelmRepositories reference. */
+export const PULL_SECRET = { name: "ghcr-pull", namespace: "flux-system" } as const;
+
+/** A kubernetes.io/dockerconfigjson Secret. */
+export interface DockerConfigSecret {
+  readonly apiVersion: "v1";
+  readonly kind: "Secret";
+  readonly metadata: { readonly name: string; readonly namespace: string };
+  readonly type: "kubernetes.io/dockerconfigjson";
+  readonly data: { readonly ".dockerconfigjson": string };
+}
+
+/** `.dockerconfigjson`, base64: Terraform's jsonencode and base64encode, since the token exists only at apply. */
+export function dockerConfigJson(username: string, token: string): string {
+  if (Token.isUnresolved(token)) {
+    return Fn.base64encode(
+      Fn.jsonencode({ auths: { [REGISTRY_SERVER]: { username, password: token, auth: Fn.base64encode(`${username}:${token}`) } } }),
+    );
+  }
+  // Stand-in values (size budget, tests): the same encoding, computed here.
+  const auth = Buffer.from(`${username}:${token}`).toString("base64");
+  return Buffer.from(JSON.stringify({ auths: { [REGISTRY_SERVER]: { auth, password: token, username } } })).toString("base64");
+}
+
+/** The pull Secret manifest. */
+export function pullSecret(input: BootInput): DockerConfigSecret {
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { ...PULL_SECRET },
+    type: "kubernetes.io/dockerconfigjson",
+    data: { ".dockerconfigjson": dockerConfigJson(input.sovereign.registry.username, input.runtime.ghcrPullToken) },
+  };
+}
+
+/**
+ * First server only, unless registry.pullSecret is false: the ghcr.io pull
+ * Secret, applied before the Flux objects that need it; its file (0600,
+ * base64-delivered) is removed once applied, whatever the outcome.
+ */
+export function pullSecretStep(input: BootInput): Fragment | undefined {
+  if (!input.sovereign.registry.pullSecret) return undefined;
+  const script = scriptPath("apply-once.sh");
+  return {
+    step: "pull-secret",
+    files: [
+      { path: PATHS.pullSecret, content: yaml.dump(pullSecret(input), { lineWidth: -1 }), permissions: "0600", runtime: true },
+      scriptFile("apply-once.sh", applyOnceScript),
+    ],
+    command: [script, PATHS.pullSecret],
+  };
+}

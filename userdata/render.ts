@@ -1,0 +1,93 @@
+/**
+ * Renders a CloudConfig to the string Terraform hands the server, once,
+ * with js-yaml.
+ *
+ * Two layers must both be exact for any value:
+ * - YAML: js-yaml quotes every scalar that needs it. It decides on the text
+ *   it sees, and for a cdktf token that is a placeholder, not the runtime
+ *   value; so token-bearing file contents are delivered base64-encoded
+ *   (Terraform computes base64encode at apply), never as raw YAML scalars.
+ * - Terraform: the rendered string lands in JSON where `${` and `%{` start
+ *   template syntax and cdktf does not escape literal text. Every literal
+ *   fragment is escaped (`$${`, `%%{`); tokens stay as they are.
+ */
+import { Fn, Token } from "cdktf";
+import * as yaml from "js-yaml";
+import type { CloudConfig, WriteFile } from "./cloud-config";
+
+const TOKEN_START = "${TfToken[";
+const TOKEN_END = "]}";
+
+/** Splits a string into literal text and cdktf string tokens, in order. */
+export function splitTokens(text: string): { literal: boolean; text: string }[] {
+  const parts: { literal: boolean; text: string }[] = [];
+  let at = 0;
+  while (at < text.length) {
+    const start = text.indexOf(TOKEN_START, at);
+    const end = start < 0 ? -1 : text.indexOf(TOKEN_END, start + TOKEN_START.length);
+    if (start < 0 || end < 0) {
+      parts.push({ literal: true, text: text.slice(at) });
+      break;
+    }
+    if (start > at) parts.push({ literal: true, text: text.slice(at, start) });
+    parts.push({ literal: false, text: text.slice(start, end + TOKEN_END.length) });
+    at = end + TOKEN_END.length;
+  }
+  return parts;
+}
+
+/** Escapes Terraform template syntax in the literal parts of a string; tokens untouched. */
+export function escapeTerraformTemplate(text: string): string {
+  return splitTokens(text)
+    .map((part) => (part.literal ? part.text.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{") : part.text))
+    .join("");
+}
+
+/** A step put a cdktf token into a file not marked `runtime`. */
+export class UnmarkedRuntimeValueError extends Error {
+  constructor(path: string) {
+    super(`${path}: content carries a value known only at apply time but the file is not marked runtime: mark it so it is delivered base64-encoded`);
+    this.name = "UnmarkedRuntimeValueError";
+  }
+}
+
+/** A file as it goes into the document: runtime content base64-encoded. */
+function renderFile(file: WriteFile): Record<string, unknown> {
+  const tokens = Token.isUnresolved(file.content);
+  if (tokens && !file.runtime) throw new UnmarkedRuntimeValueError(file.path);
+  let content: Record<string, unknown> = { content: file.content };
+  if (file.runtime) {
+    // With tokens Terraform encodes at apply; with stand-in literals (size
+    // budget, previews) the same encoding happens here.
+    content = { encoding: "b64", content: tokens ? Fn.base64encode(escapeTerraformTemplate(file.content)) : Buffer.from(file.content, "utf8").toString("base64") };
+  }
+  return {
+    path: file.path,
+    owner: file.owner ?? "root:root",
+    permissions: file.permissions,
+    ...content,
+    ...(file.defer ? { defer: true } : {}),
+  };
+}
+
+/** Header cloud-init requires on the first line. */
+export const CLOUD_CONFIG_HEADER = "#cloud-config\n";
+
+/** The `#cloud-config` document, escaped for Terraform; may carry tokens. */
+export function renderCloudConfig(config: CloudConfig): string {
+  const document = {
+    package_update: config.package_update,
+    package_upgrade: config.package_upgrade,
+    packages: config.packages,
+    write_files: config.write_files.map(renderFile),
+    runcmd: config.runcmd,
+    final_message: config.final_message,
+  };
+  const body = yaml.dump(document, {
+    lineWidth: -1, // never fold: a folded scalar is harder to diff and to read
+    noRefs: true,
+    noArrayIndent: true, // two bytes less on every script line; user data is capped
+    quotingType: "'",
+  });
+  return escapeTerraformTemplate(CLOUD_CONFIG_HEADER + body);
+}
