@@ -629,31 +629,34 @@ describe("kubeconfig-postback.sh against a live HTTPS API", () => {
 
   describe("bad input: exit 2 before any request", () => {
     const hex64 = "0123456789abcdef".repeat(4);
-    const cases: Array<[string, (port: number) => FixtureOptions, Record<string, string>?]> = [
-      ["http:// apiUrl", (port) => ({ apiUrl: `http://127.0.0.1:${port}/sovereign` })],
-      ["apiUrl with credentials", (port) => ({ apiUrl: `https://user:pw@127.0.0.1:${port}/sovereign` })],
-      ["bearer of 63 hex characters", () => ({ bearer: hex64.slice(1) + "\n" })],
-      ["bearer of 65 hex characters", () => ({ bearer: hex64 + "a" })],
-      ["bearer in upper case", () => ({ bearer: hex64.toUpperCase() })],
-      ["bearer that is not hex", () => ({ bearer: "z".repeat(64) })],
-      ["bearer followed by two newlines", () => ({ bearer: hex64 + "\n\n" })],
-      ["bearer with a leading space", () => ({ bearer: " " + hex64 })],
-      ["bearer with a NUL byte", () => ({ bearer: Buffer.concat([Buffer.from(hex64), Buffer.from([0]), Buffer.from("x")]) })],
-      ["empty bearer file", () => ({ bearer: "" })],
-      ["missing bearer file", () => ({ bearer: null })],
-      ["empty deploymentId", () => ({ deploymentId: "" })],
-      ["deploymentId with a path", () => ({ deploymentId: "../../admin" })],
-      ["missing loadBalancerIpv4", () => ({ lbIp: undefined })],
-      ["loadBalancerIpv4 with an octet over 255", () => ({ lbIp: "256.1.2.3" })],
-      ["loadBalancerIpv4 with three octets", () => ({ lbIp: "10.0.0" })],
-      ["loadBalancerIpv4 with shell/sed specials", () => ({ lbIp: "10.0.0.1|e id" })],
-      ["settings that are not JSON", () => ({ settingsRaw: "apiUrl: https://x\n" })],
-      ["kubeconfig without https://127.0.0.1:6443", () => ({ kubeconfig: rewritten(KUBECONFIG) })],
-      ["missing kubeconfig", () => ({ kubeconfig: null })],
-      ["non-numeric POSTBACK_DEADLINE_SEC", () => ({}), { POSTBACK_DEADLINE_SEC: "soon" }],
-      ["missing POSTBACK_CA_BUNDLE file", () => ({}), { POSTBACK_CA_BUNDLE: "/nonexistent/ca.pem" }],
+    // Name, fixture, extra env, expected message. Every row has all four
+    // columns: jest would take a fifth test-function parameter for `done`.
+    const cases: Array<[string, (port: number) => FixtureOptions, Record<string, string>, RegExp]> = [
+      ["http:// apiUrl", (port) => ({ apiUrl: `http://127.0.0.1:${port}/sovereign` }), {}, /must start with https:\/\//],
+      ["apiUrl with credentials", (port) => ({ apiUrl: `https://user:pw@127.0.0.1:${port}/sovereign` }), {}, /not a plain https URL/],
+      ["bearer of 63 hex characters", () => ({ bearer: hex64.slice(1) + "\n" }), {}, /exactly 64 lowercase hex/],
+      ["bearer of 65 hex characters", () => ({ bearer: hex64 + "a" }), {}, /exactly 64 lowercase hex/],
+      ["bearer in upper case", () => ({ bearer: hex64.toUpperCase() }), {}, /exactly 64 lowercase hex/],
+      ["bearer that is not hex", () => ({ bearer: "z".repeat(64) }), {}, /exactly 64 lowercase hex/],
+      ["bearer followed by two newlines", () => ({ bearer: hex64 + "\n\n" }), {}, /exactly 64 lowercase hex/],
+      ["bearer with a leading space", () => ({ bearer: " " + hex64 }), {}, /exactly 64 lowercase hex/],
+      ["bearer with a NUL byte", () => ({ bearer: Buffer.concat([Buffer.from(hex64), Buffer.from([0]), Buffer.from("x")]) }), {}, /NUL/],
+      ["empty bearer file", () => ({ bearer: "" }), {}, /bearer file .* is empty/],
+      ["missing bearer file", () => ({ bearer: null }), {}, /bearer file .* is missing/],
+      ["empty deploymentId", () => ({ deploymentId: "" }), {}, /deploymentId .* is missing or empty/],
+      ["deploymentId with a path", () => ({ deploymentId: "../../admin" }), {}, /deploymentId .* must be letters/],
+      ["missing loadBalancerIpv4", () => ({ lbIp: undefined }), {}, /loadBalancerIpv4 .* dotted-quad/],
+      ["loadBalancerIpv4 with an octet over 255", () => ({ lbIp: "256.1.2.3" }), {}, /loadBalancerIpv4 .* dotted-quad/],
+      ["loadBalancerIpv4 with three octets", () => ({ lbIp: "10.0.0" }), {}, /loadBalancerIpv4 .* dotted-quad/],
+      ["loadBalancerIpv4 with shell/sed specials", () => ({ lbIp: "10.0.0.1|e id" }), {}, /loadBalancerIpv4 .* dotted-quad/],
+      ["loadBalancerIpv4 with a newline", () => ({ lbIp: "10.0.0.1\n10.0.0.2" }), {}, /loadBalancerIpv4 .* dotted-quad/],
+      ["settings that are not JSON", () => ({ settingsRaw: "apiUrl: https://x\n" }), {}, /not a JSON object/],
+      ["kubeconfig without https://127.0.0.1:6443", () => ({ kubeconfig: rewritten(KUBECONFIG) }), {}, /does not contain https:\/\/127\.0\.0\.1:6443/],
+      ["missing kubeconfig", () => ({ kubeconfig: null }), {}, /kubeconfig .* is missing/],
+      ["non-numeric POSTBACK_DEADLINE_SEC", () => ({}), { POSTBACK_DEADLINE_SEC: "soon" }, /POSTBACK_DEADLINE_SEC must be a number/],
+      ["missing POSTBACK_CA_BUNDLE file", () => ({}), { POSTBACK_CA_BUNDLE: "/nonexistent/ca.pem" }, /POSTBACK_CA_BUNDLE .* is missing/],
     ];
-    test.each(cases)("%s", async (_name, options, env) => {
+    test.each(cases)("%s", async (_name, options, env, message) => {
       const f = makeFixture(api.port, options(api.port));
       const run = await runScript(f, { env, secrets: [hex64, hex64.toUpperCase()] });
       expect(run.code).toBe(2);
@@ -661,6 +664,7 @@ describe("kubeconfig-postback.sh against a live HTTPS API", () => {
       expect(api.connections).toBe(0);
       expect(api.requests).toHaveLength(0);
       expect(run.stderr.trim().split("\n")).toHaveLength(1);
+      expect(run.stderr).toMatch(message);
     });
   });
 });

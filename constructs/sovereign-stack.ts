@@ -1,9 +1,18 @@
-import { LocalBackend, RemoteBackend, S3Backend, TerraformStack } from "cdktf";
+import { Aspects, LocalBackend, RemoteBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { HcloudProvider } from "../.gen/providers/hcloud/provider";
+import { Password } from "@cdktf/provider-random/lib/password";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
+import { HcloudProvider } from "../.gen/providers/hcloud/provider";
+import { SshKey } from "../.gen/providers/hcloud/ssh-key";
 import type { Sovereign } from "../config/load";
+import { API_PORT } from "../userdata/k3s";
+import { HetznerLoadBalancer } from "./hetzner-load-balancer";
+import { SovereignControlPlane } from "./sovereign-control-plane";
+import { SovereignFirewall } from "./sovereign-firewall";
+import { SovereignLabels } from "./sovereign-labels";
+import { SovereignNetwork } from "./sovereign-network";
 import { SovereignVariables } from "./sovereign-variables";
+import { WorkerPool } from "./worker-pool";
 
 /** Versions of the Hetzner provider the stack accepts (cdktf.json declares the same). */
 export const HCLOUD_VERSION_RANGE = "~> 1.68";
@@ -25,6 +34,11 @@ export class SovereignStack extends TerraformStack {
   public readonly sovereign: Sovereign;
   /** The secret variables (TF_VAR_*). */
   public readonly variables: SovereignVariables;
+  public readonly network: SovereignNetwork;
+  public readonly firewall: SovereignFirewall;
+  public readonly loadBalancer: HetznerLoadBalancer;
+  public readonly controlPlane: SovereignControlPlane;
+  public readonly workers: WorkerPool;
 
   constructor(scope: Construct, id: string, props: SovereignStackProps) {
     super(scope, id);
@@ -43,6 +57,50 @@ export class SovereignStack extends TerraformStack {
     // ranges instead so that patch releases install without a code change.
     this.addOverride("terraform.required_providers.hcloud.version", hcloud.terraformGeneratorMetadata?.providerVersionConstraint ?? HCLOUD_VERSION_RANGE);
     this.addOverride("terraform.required_providers.random.version", RANDOM_VERSION_RANGE);
+
+    const protection = s.protection.enabled;
+    this.network = new SovereignNetwork(this, "Network", { namePrefix: s.namePrefix, location: s.location, deleteProtection: protection });
+    this.firewall = new SovereignFirewall(this, "Firewall", {
+      namePrefix: s.namePrefix,
+      sshAllowedCidrs: s.ssh.allowedCidrs,
+      apiAllowedCidrs: s.firewall.apiAllowedCidrs,
+    });
+    // The operator's own key, never generated: break-glass access and its
+    // audit trail stay with a named person.
+    const sshKey = new SshKey(this, "SshKey", { name: s.namePrefix, publicKey: s.ssh.publicKey });
+    this.loadBalancer = new HetznerLoadBalancer(this, "LoadBalancer", {
+      namePrefix: s.namePrefix,
+      location: s.location,
+      network: this.network,
+      loadBalancerType: s.loadBalancer.type,
+      deleteProtection: protection,
+    });
+    // Random, and kept only in state: never derived from anything guessable.
+    const clusterToken = new Password(this, "ClusterToken", { length: 64, special: false });
+
+    const context = { sovereign: s, network: this.network, firewall: this.firewall, sshKey, loadBalancer: this.loadBalancer, clusterToken, variables: this.variables };
+    this.controlPlane = new SovereignControlPlane(this, "ControlPlane", { ...context, serverType: s.controlPlane.serverType, ha: s.controlPlane.ha });
+    this.workers = new WorkerPool(this, "Workers", { ...context, serverType: s.workers.serverType, count: s.workers.count, controlPlane: this.controlPlane });
+
+    Aspects.of(this).add(new SovereignLabels(s.fqdn));
+    this.addOutputs();
+  }
+
+  private addOutputs(): void {
+    const s = this.sovereign;
+    const output = (name: string, value: unknown, description: string) => {
+      new TerraformOutput(this, name, { value, description }).overrideLogicalId(name);
+    };
+    output("control_plane_ip", this.controlPlane.servers[0].ipv4Address, "Public IPv4 of control-plane server 1 (SSH, if allowed).");
+    output("load_balancer_ip", this.loadBalancer.publicIpv4, "Public IPv4 of the load balancer: point the Sovereign's DNS here.");
+    output("sovereign_fqdn", s.fqdn, "The Sovereign's FQDN.");
+    output("console_url", `https://console.${s.fqdn}`, "The Sovereign's console.");
+    output("gitops_repo_url", `${s.gitops.repoUrl}//clusters/${s.fqdn}`, "Where Flux takes this cluster's desired state from.");
+    output("kubernetes_api_endpoint", `https://${this.loadBalancer.publicIpv4}:${API_PORT}`, "Kubernetes API through the load balancer (the posted kubeconfig's server).");
+    output("load_balancer_private_ip", this.loadBalancer.privateIp, "Private IP of the load balancer: the address servers and agents join at.");
+    output("control_plane_private_ips", this.controlPlane.privateIps, "Private IPs of the control-plane servers, server 1 first.");
+    output("worker_private_ips", this.workers.privateIps, "Private IPs of the workers.");
+    output("server_names", [...this.controlPlane.servers, ...this.workers.servers].map((server) => server.name), "Names of all servers (for terraform -replace and the Hetzner console).");
   }
 }
 

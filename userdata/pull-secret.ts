@@ -23,7 +23,7 @@ export interface DockerConfigSecret {
 export function dockerConfigJson(username: string, token: string): string {
   if (Token.isUnresolved(token)) {
     return Fn.base64encode(
-      Fn.jsonencode({ auths: { [REGISTRY_SERVER]: { username, password: token, auth: Fn.base64encode(`${username}:${token}`) } } }),
+      Fn.jsonencode({ auths: { [REGISTRY_SERVER]: { username, password: token, auth: Fn.base64encode(Fn.join(":", [username, token])) } } }),
     );
   }
   // Stand-in values (size budget, tests): the same encoding, computed here.

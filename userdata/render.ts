@@ -51,15 +51,32 @@ export class UnmarkedRuntimeValueError extends Error {
   }
 }
 
+/**
+ * Turns a token-bearing string (already escaped for Terraform templates)
+ * into a single token Terraform evaluates, such as a local value. Terraform
+ * functions then take it whole, so cdktf never has to quote literal text
+ * inside a function call.
+ */
+export type Materialize = (escapedContent: string, path: string) => string;
+
+/** Options of {@link renderCloudConfig}. */
+export interface RenderOptions {
+  /** Required when any runtime file carries tokens. */
+  readonly materialize?: Materialize;
+}
+
 /** A file as it goes into the document: runtime content base64-encoded. */
-function renderFile(file: WriteFile): Record<string, unknown> {
+function renderFile(file: WriteFile, options: RenderOptions): Record<string, unknown> {
   const tokens = Token.isUnresolved(file.content);
   if (tokens && !file.runtime) throw new UnmarkedRuntimeValueError(file.path);
   let content: Record<string, unknown> = { content: file.content };
-  if (file.runtime) {
-    // With tokens Terraform encodes at apply; with stand-in literals (size
-    // budget, previews) the same encoding happens here.
-    content = { encoding: "b64", content: tokens ? Fn.base64encode(escapeTerraformTemplate(file.content)) : Buffer.from(file.content, "utf8").toString("base64") };
+  if (file.runtime && tokens) {
+    if (!options.materialize) throw new Error(`${file.path}: rendering values known only at apply time needs a materialize function`);
+    // Terraform evaluates the content (a template string in JSON), then encodes it.
+    content = { encoding: "b64", content: Fn.base64encode(options.materialize(escapeTerraformTemplate(file.content), file.path)) };
+  } else if (file.runtime) {
+    // Stand-in literals (size budget, tests): the same encoding, here.
+    content = { encoding: "b64", content: Buffer.from(file.content, "utf8").toString("base64") };
   }
   return {
     path: file.path,
@@ -74,12 +91,12 @@ function renderFile(file: WriteFile): Record<string, unknown> {
 export const CLOUD_CONFIG_HEADER = "#cloud-config\n";
 
 /** The `#cloud-config` document, escaped for Terraform; may carry tokens. */
-export function renderCloudConfig(config: CloudConfig): string {
+export function renderCloudConfig(config: CloudConfig, options: RenderOptions = {}): string {
   const document = {
     package_update: config.package_update,
     package_upgrade: config.package_upgrade,
     packages: config.packages,
-    write_files: config.write_files.map(renderFile),
+    write_files: config.write_files.map((file) => renderFile(file, options)),
     runcmd: config.runcmd,
     final_message: config.final_message,
   };

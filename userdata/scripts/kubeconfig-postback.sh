@@ -44,8 +44,10 @@ export LC_ALL=C
 
 readonly PROG="kubeconfig-postback"
 
+# One line per message: control characters (from bad input) become '?'.
 log() {
-  printf '%s: %s\n' "$PROG" "$*" >&2
+  local message=$*
+  printf '%s: %s\n' "$PROG" "${message//[[:cntrl:]]/?}" >&2
 }
 
 die() {

@@ -1,0 +1,68 @@
+import { TerraformLocal } from "cdktf";
+import { Construct } from "constructs";
+import type { Password } from "@cdktf/provider-random/lib/password";
+import { UserDataTooLargeError } from "../config/errors";
+import type { Sovereign } from "../config/load";
+import { BootInput, NodeRole, RUNTIME_STAND_INS_MAX, RuntimeValues, nodeCloudConfig, renderCloudConfig, resolveVersions } from "../userdata";
+import type { HetznerLoadBalancer } from "./hetzner-load-balancer";
+import type { SovereignVariables } from "./sovereign-variables";
+
+/** Hetzner's limit on a server's user_data. */
+export const USER_DATA_LIMIT_BYTES = 32 * 1024;
+
+/** Props of {@link CloudInitUserData}. */
+export interface CloudInitUserDataProps {
+  readonly sovereign: Sovereign;
+  readonly role: NodeRole;
+  /** The server's fixed private IP. */
+  readonly privateIp: string;
+  /** Its addresses go into k3s's certificate, the join URL and the posted kubeconfig. */
+  readonly loadBalancer: HetznerLoadBalancer;
+  /** The k3s cluster token. */
+  readonly clusterToken: Password;
+  /** The secret variables the first server needs (pull token, bearer). */
+  readonly variables: SovereignVariables;
+}
+
+/**
+ * A server's user_data: the typed cloud-config of its role with the values
+ * known only at apply time (load balancer IP, cluster token, variables)
+ * wired in as Terraform references. Fails at synthesis when the document
+ * could exceed Hetzner's 32 KiB with the longest values those can take.
+ */
+export class CloudInitUserData extends Construct {
+  /** The `#cloud-config` document for hcloud_server.user_data. */
+  public readonly rendered: string;
+  /** Bytes of the document with every runtime value at its longest. */
+  public readonly maxBytes: number;
+
+  constructor(scope: Construct, id: string, props: CloudInitUserDataProps) {
+    super(scope, id);
+    const input = (runtime: RuntimeValues): BootInput => ({
+      sovereign: props.sovereign,
+      role: props.role,
+      privateIp: props.privateIp,
+      loadBalancerPrivateIp: props.loadBalancer.privateIp,
+      versions: resolveVersions(props.sovereign),
+      runtime,
+    });
+    // Files holding runtime values become Terraform locals (JSON template
+    // strings, escaped by renderCloudConfig), base64-encoded into the document.
+    const files = new Construct(this, "RuntimeFiles");
+    const materialize = (escapedContent: string, path: string) =>
+      new TerraformLocal(files, path.replace(/^\//, "").replace(/[^A-Za-z0-9]+/g, "-"), escapedContent).asString;
+    this.rendered = renderCloudConfig(
+      nodeCloudConfig(
+        input({
+          loadBalancerPublicIpv4: props.loadBalancer.publicIpv4,
+          clusterToken: props.clusterToken.result,
+          ghcrPullToken: props.variables.ghcrPullToken.stringValue,
+          kubeconfigBearerToken: props.variables.kubeconfigBearerToken.stringValue,
+        }),
+      ),
+      { materialize },
+    );
+    this.maxBytes = Buffer.byteLength(renderCloudConfig(nodeCloudConfig(input(RUNTIME_STAND_INS_MAX))), "utf8");
+    if (this.maxBytes > USER_DATA_LIMIT_BYTES) throw new UserDataTooLargeError(this.node.path, this.maxBytes, USER_DATA_LIMIT_BYTES);
+  }
+}

@@ -1,0 +1,69 @@
+import { Token } from "cdktf";
+import { Construct } from "constructs";
+import { ITerraformDependable } from "cdktf";
+import { Server } from "../../.gen/providers/hcloud/server";
+import { LABEL_ROLE, SERVER_IMAGE } from "../../config/defaults";
+import type { Sovereign } from "../../config/load";
+import type { NodeRole } from "../../userdata";
+import { CloudInitUserData } from "../cloud-init-user-data";
+import type { HetznerLoadBalancer } from "../hetzner-load-balancer";
+import type { SovereignFirewall } from "../sovereign-firewall";
+import type { SovereignNetwork } from "../sovereign-network";
+import type { SovereignVariables } from "../sovereign-variables";
+import type { Password } from "@cdktf/provider-random/lib/password";
+import type { SshKey } from "../../.gen/providers/hcloud/ssh-key";
+
+/** What every server of a Sovereign shares. */
+export interface ServerContext {
+  readonly sovereign: Sovereign;
+  readonly network: SovereignNetwork;
+  readonly firewall: SovereignFirewall;
+  readonly sshKey: SshKey;
+  readonly loadBalancer: HetznerLoadBalancer;
+  readonly clusterToken: Password;
+  readonly variables: SovereignVariables;
+}
+
+/** Attributes a server must never be replaced for: a changed template, token or image must not rebuild a Sovereign. */
+export const IGNORED_SERVER_CHANGES = ["user_data", "ssh_keys", "image"];
+
+/** One server of any role: the single host abstraction control plane and workers share. */
+export function sovereignServer(
+  scope: Construct,
+  id: string,
+  ctx: ServerContext,
+  spec: { name: string; role: NodeRole; serverType: string; privateIp: string; placementGroupId: string; dependsOn: ITerraformDependable[] },
+): Server {
+  const host = new Construct(scope, id);
+  const userData = new CloudInitUserData(host, "UserData", {
+    sovereign: ctx.sovereign,
+    role: spec.role,
+    privateIp: spec.privateIp,
+    loadBalancer: ctx.loadBalancer,
+    clusterToken: ctx.clusterToken,
+    variables: ctx.variables,
+  });
+  const protection = ctx.sovereign.protection.enabled;
+  return new Server(host, "Resource", {
+    name: spec.name,
+    serverType: spec.serverType,
+    // Hetzner picks the image's architecture from the server type (cax: Arm).
+    image: SERVER_IMAGE,
+    location: ctx.sovereign.location,
+    sshKeys: [ctx.sshKey.id],
+    firewallIds: [Token.asNumber(ctx.firewall.firewall.id)],
+    placementGroupId: Token.asNumber(spec.placementGroupId),
+    labels: { [LABEL_ROLE]: spec.role === "agent" ? "worker" : "control-plane" },
+    network: [{ networkId: Token.asNumber(ctx.network.network.id), ip: spec.privateIp }],
+    publicNet: [{ ipv4Enabled: true, ipv6Enabled: true }],
+    userData: userData.rendered,
+    deleteProtection: protection,
+    rebuildProtection: protection,
+    // user_data is read once, at first boot; changing it later would only
+    // replace the server. Rebuild a node on purpose with
+    // `terraform apply -replace=<address>` (README: rebuild one node).
+    lifecycle: { ignoreChanges: IGNORED_SERVER_CHANGES },
+    // The provider attaches the network only once its subnet exists.
+    dependsOn: [ctx.network.subnet, ...spec.dependsOn],
+  });
+}
