@@ -5,7 +5,7 @@ import * as yaml from "js-yaml";
 import { SovereignFileError } from "../config/errors";
 import { JSON_SCHEMA_FILE, renderJsonSchema } from "../config/json-schema";
 import { loadSovereigns, parseSovereign } from "../config/load";
-import { run } from "../main";
+import { run } from "../app";
 import { EXAMPLE_TEXT, ROOT, exampleWith } from "./fixtures/sovereigns";
 
 function problemsOf(text: string, file = "bad.yaml") {

@@ -14,6 +14,7 @@ esbuild
     entryPoints: {
       main: path.join(root, "main.ts"),
       "write-schema": path.join(root, "scripts", "write-schema.ts"),
+      preview: path.join(root, "scripts", "preview.ts"),
     },
     outdir: path.join(root, "dist"),
     bundle: true,

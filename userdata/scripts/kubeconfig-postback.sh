@@ -219,7 +219,7 @@ token=""
 
 # $lb_ipv4 is digits and dots only (checked above), so it is safe in the
 # replacement; the dots of the pattern are escaped.
-sed -e "s|https://127.0.0.1:6443|https://${lb_ipv4}:6443|g" -- "$kubeconfig" >"$body_file" ||
+sed -e "s|https://127\\.0\\.0\\.1:6443|https://${lb_ipv4}:6443|g" -- "$kubeconfig" >"$body_file" ||
   die 2 "cannot rewrite $kubeconfig"
 if grep -qF -e "$LOCAL_SERVER" -- "$body_file" || ! grep -qF -e "https://${lb_ipv4}:6443" -- "$body_file"; then
   die 2 "rewriting $kubeconfig failed"
@@ -343,7 +343,7 @@ while :; do
         log "kubeconfig stored at $url"
         exit 0
         ;;
-      408 | 429 | 5??)
+      408 | 429 | 5?? | 4??)
         read_api_error
         outcome="HTTP $http_code ($API_ERROR)"
         ;;
