@@ -1,5 +1,7 @@
 /**
- * End-to-end test of userdata/scripts/kubeconfig-postback.sh: the real script
+ * End-to-end test of userdata/scripts/kubeconfig-postback.sh as a server
+ * receives it: taken from the example stack's first control-plane user data
+ * as the real Terraform evaluates it (decoded as cloud-init writes it), it
  * runs under bash against a local HTTPS fake of the provisioning API (own CA,
  * certificate for 127.0.0.1), with real curl, jq and sed.
  *
@@ -20,8 +22,16 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
+import { gunzipSync } from "node:zlib";
+import * as yaml from "js-yaml";
+import { evaluateUserData } from "../scripts/evaluate-user-data";
+import { stripShellComments } from "../userdata/private/shell";
+import { TEST_SECRETS, synthesise } from "./fixtures/evaluated";
+import { sovereignWith } from "./fixtures/sovereigns";
 
-const SCRIPT = path.resolve(__dirname, "../userdata/scripts/kubeconfig-postback.sh");
+const SOURCE = path.resolve(__dirname, "../userdata/scripts/kubeconfig-postback.sh");
+/** The script as shipped, extracted in beforeAll from Terraform-evaluated user data. */
+let SCRIPT = SOURCE;
 const PREFIX = "kubeconfig-postback: ";
 // Random, so that it cannot occur anywhere by chance (and a match is a leak).
 const TOKEN = "5e471e1" + randomBytes(32).toString("hex").slice(7);
@@ -361,10 +371,25 @@ function expectHygiene(run: Run, f: Fixture, secrets: string[] = []): void {
 
 // -------------------------------------------------------------------- setup --
 
+/** The postback script in the example's first-server user data, as Terraform evaluates it and cloud-init writes it. */
+function shippedPostbackScript(): string {
+  const [stack] = synthesise([sovereignWith()]);
+  const [first] = evaluateUserData([stack], TEST_SECRETS).filter((e) => /-cp-1$/.test(e.server));
+  const doc = yaml.load(first.userData) as { write_files: { path: string; encoding?: string; content: string }[] };
+  const file = doc.write_files.find((f) => f.path === "/usr/local/lib/catalyst/kubeconfig-postback.sh")!;
+  expect(file.encoding).toBe("gz+b64");
+  const script = gunzipSync(Buffer.from(file.content, "base64")).toString("utf8");
+  // What ships is the source without its comment lines, nothing else.
+  expect(script).toBe(stripShellComments(fs.readFileSync(SOURCE, "utf8"), "kubeconfig-postback.sh", { keepHeader: true }));
+  return script;
+}
+
 let api: FakeApi;
 
 beforeAll(() => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), "postback-live-"));
+  SCRIPT = path.join(root, "kubeconfig-postback.sh");
+  fs.writeFileSync(SCRIPT, shippedPostbackScript(), { mode: 0o755 });
   const pki = path.join(root, "pki");
   fs.mkdirSync(pki);
   const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: pki, stdio: ["ignore", "ignore", "pipe"] });
@@ -677,7 +702,7 @@ if (!shellcheckFound && process.env.CI !== "true") {
 }
 
 (shellcheckFound || process.env.CI === "true" ? test : test.skip)("shellcheck has no findings", () => {
-  const result = spawnSync("shellcheck", [SCRIPT], { encoding: "utf8" });
+  const result = spawnSync("shellcheck", [SOURCE], { encoding: "utf8" });
   expect(result.error).toBeUndefined();
   expect(result.stdout + result.stderr).toBe("");
   expect(result.status).toBe(0);

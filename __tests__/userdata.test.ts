@@ -21,7 +21,15 @@ import { hardeningStep } from "../userdata/hardening";
 import { k3sConfig } from "../userdata/k3s";
 import { stripShellComments } from "../userdata/private/shell";
 import { sovereignJson } from "../userdata/sovereign-json";
+import { gunzipSync } from "zlib";
 import { RUNTIME_EXAMPLE, bootInput, pyyamlLoad, requireTool } from "./fixtures/boot";
+
+/** A write_files item's content as cloud-init writes it. */
+function decodeContent(file: { encoding?: string; content: string }): string {
+  if (file.encoding === "b64") return Buffer.from(file.content, "base64").toString("utf8");
+  if (file.encoding === "gz+b64") return gunzipSync(Buffer.from(file.content, "base64")).toString("utf8");
+  return file.content;
+}
 import { ROOT } from "./fixtures/sovereigns";
 
 const SCRIPTS_DIR = path.join(ROOT, "userdata", "scripts");
@@ -188,13 +196,25 @@ describe("rendering", () => {
       const rendered = parsed.write_files[i];
       expect(rendered.path).toBe(file.path);
       expect(rendered.permissions).toBe(file.permissions);
-      const content = rendered.encoding === "b64" ? Buffer.from(rendered.content, "base64").toString("utf8") : rendered.content;
+      const content = decodeContent(rendered);
       expect(content).toBe(file.content);
     }
   });
 
-  test.each(NODE_ROLES)("%s: rendered cloud-init matches the snapshot", (role) => {
-    expect(render(role)).toMatchSnapshot();
+  test.each(NODE_ROLES)("%s: rendered cloud-init, encoded files decoded for reading, matches the snapshot", (role) => {
+    const parsed = pyyamlLoad(unescape(render(role)));
+    for (const file of parsed.write_files) {
+      if (file.encoding) file.content = `<${file.encoding}, decoded:>\n${decodeContent(file)}`;
+    }
+    expect(yaml.dump(parsed, { lineWidth: -1, noArrayIndent: true })).toMatchSnapshot();
+  });
+
+  test("scripts are delivered gzip-compressed; runtime files base64; the rest as plain text", () => {
+    const parsed = pyyamlLoad(unescape(render("first-server")));
+    const encodings = Object.fromEntries(parsed.write_files.map((f: any) => [f.path, f.encoding ?? "plain"]));
+    expect(encodings["/usr/local/lib/catalyst/kubeconfig-postback.sh"]).toBe("gz+b64");
+    expect(encodings["/etc/rancher/k3s/config.yaml"]).toBe("b64");
+    expect(encodings["/var/lib/catalyst/sovereign.json"]).toBe("plain");
   });
 
   test.each([

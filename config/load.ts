@@ -53,6 +53,14 @@ export function parseSovereign(text: string, file: string): Sovereign {
     problems.push({ file, path: p, message: `secrets never go in a Sovereign file (it lives in git); remove it and set ${secretVariableFor(p)} when deploying` });
   });
 
+  // cdktf encodes its unresolved values as ${TfToken[...]} inside strings; a
+  // value that looks like one would be taken for one. No real value needs it.
+  findStrings(data, [], (segments, value) => {
+    if (/[$#&]\{TfToken\[/.test(value)) {
+      problems.push({ file, path: formatPath(segments), message: "must not contain the text {TfToken[ (reserved by cdktf for its own placeholders)" });
+    }
+  });
+
   const result = sovereignFileSchema.safeParse(data);
   if (!result.success) {
     for (const issue of result.error.issues) {
@@ -141,6 +149,12 @@ function findSecrets(node: unknown, segments: (string | number)[], report: (segm
       else findSecrets(value, [...segments, key], report);
     }
   }
+}
+
+function findStrings(node: unknown, segments: (string | number)[], report: (segments: (string | number)[], value: string) => void): void {
+  if (typeof node === "string") report(segments, node);
+  else if (Array.isArray(node)) node.forEach((item, i) => findStrings(item, [...segments, i], report));
+  else if (node && typeof node === "object") for (const [key, value] of Object.entries(node)) findStrings(value, [...segments, key], report);
 }
 
 function secretVariableFor(fieldPath: string): string {

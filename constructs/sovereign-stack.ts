@@ -6,6 +6,7 @@ import { HcloudProvider } from "../.gen/providers/hcloud/provider";
 import { SshKey } from "../.gen/providers/hcloud/ssh-key";
 import type { Sovereign } from "../config/load";
 import { API_PORT } from "../userdata/k3s";
+import { escapeTerraformTemplate } from "../userdata/render";
 import { HetznerLoadBalancer } from "./hetzner-load-balancer";
 import { SovereignControlPlane } from "./sovereign-control-plane";
 import { SovereignFirewall } from "./sovereign-firewall";
@@ -67,7 +68,8 @@ export class SovereignStack extends TerraformStack {
     });
     // The operator's own key, never generated: break-glass access and its
     // audit trail stay with a named person.
-    const sshKey = new SshKey(this, "SshKey", { name: s.namePrefix, publicKey: s.ssh.publicKey });
+    // The key's comment is free text: escape Terraform template syntax in it.
+    const sshKey = new SshKey(this, "SshKey", { name: s.namePrefix, publicKey: escapeTerraformTemplate(s.ssh.publicKey) });
     this.loadBalancer = new HetznerLoadBalancer(this, "LoadBalancer", {
       namePrefix: s.namePrefix,
       location: s.location,

@@ -25,8 +25,12 @@ export interface WriteFile {
   readonly permissions: FileMode;
   /** owner:group. @default "root:root" */
   readonly owner?: string;
-  /** Set by the renderer for token-bearing content; steps leave it unset. */
-  readonly encoding?: "b64";
+  /**
+   * Deliver gzip-compressed (cloud-init `encoding: gz+b64`); cloud-init
+   * writes the plain content. For scripts: user data is capped at 32 KiB.
+   * Not for runtime content. @default false
+   */
+  readonly compress?: boolean;
   /** Write after packages are installed and users exist. @default false */
   readonly defer?: boolean;
 }

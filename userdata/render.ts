@@ -13,6 +13,7 @@
  */
 import { Fn, Token } from "cdktf";
 import * as yaml from "js-yaml";
+import { gzipSync } from "zlib";
 import type { CloudConfig, WriteFile } from "./cloud-config";
 
 const TOKEN_START = "${TfToken[";
@@ -70,7 +71,11 @@ function renderFile(file: WriteFile, options: RenderOptions): Record<string, unk
   const tokens = Token.isUnresolved(file.content);
   if (tokens && !file.runtime) throw new UnmarkedRuntimeValueError(file.path);
   let content: Record<string, unknown> = { content: file.content };
-  if (file.runtime && tokens) {
+  if (file.compress) {
+    if (file.runtime) throw new Error(`${file.path}: runtime content cannot be compressed (Terraform would have to gzip it)`);
+    // Level 9 and no timestamp: the same input always gives the same bytes.
+    content = { encoding: "gz+b64", content: gzipSync(Buffer.from(file.content, "utf8"), { level: 9 }).toString("base64") };
+  } else if (file.runtime && tokens) {
     if (!options.materialize) throw new Error(`${file.path}: rendering values known only at apply time needs a materialize function`);
     // Terraform evaluates the content (a template string in JSON), then encodes it.
     content = { encoding: "b64", content: Fn.base64encode(options.materialize(escapeTerraformTemplate(file.content), file.path)) };
@@ -80,7 +85,8 @@ function renderFile(file: WriteFile, options: RenderOptions): Record<string, unk
   }
   return {
     path: file.path,
-    owner: file.owner ?? "root:root",
+    // cloud-init's default owner is root:root; saying so costs bytes on every file.
+    ...(file.owner && file.owner !== "root:root" ? { owner: file.owner } : {}),
     permissions: file.permissions,
     ...content,
     ...(file.defer ? { defer: true } : {}),

@@ -34,7 +34,7 @@ export function stripShellComments(script: string, name: string, options: { keep
   return `${out.join("\n")}\n`;
 }
 
-/** A boot script as a file under /usr/local/lib/catalyst (or `path`), comments stripped. */
+/** A boot script as a file under /usr/local/lib/catalyst (or `path`), comments stripped, delivered compressed. */
 export function scriptFile(name: string, source: string, options: { keepHeader?: boolean; path?: string } = {}): WriteFile {
-  return { path: options.path ?? scriptPath(name), content: stripShellComments(source, name, options), permissions: "0755" };
+  return { path: options.path ?? scriptPath(name), content: stripShellComments(source, name, options), permissions: "0755", compress: true };
 }

@@ -31,7 +31,8 @@
 #      (403 already-set: an earlier attempt's 204 was probably lost)
 #   1  the API refused it (4xx other than already-set, unexpected status), or
 #      the deadline passed
-#   2  bad input or local problem (settings, bearer, kubeconfig, tools, work dir)
+#   2  bad input or local problem (settings, bearer, kubeconfig, tools, work dir,
+#      or curl cannot even send: bad option/URL, unreadable file or CA bundle)
 #   128+n  killed by signal n (HUP, INT, TERM)
 #
 # The token never appears on a command line or in the log: it is read and
@@ -343,7 +344,7 @@ while :; do
         log "kubeconfig stored at $url"
         exit 0
         ;;
-      408 | 429 | 5?? | 4??)
+      408 | 429 | 5??)
         read_api_error
         outcome="HTTP $http_code ($API_ERROR)"
         ;;

@@ -1,0 +1,33 @@
+"""Checks many cloud-config documents in one process, with cloud-init's own code.
+
+Reads JSON [{"id": ..., "path": <file>}] on stdin. For each file: cloud-init's
+schema validation (the function behind `cloud-init schema --config-file`),
+then PyYAML (cloud-init's YAML 1.1 parser) with every b64 file decoded.
+Prints JSON {id: {"schema_error": str|null, "doc": ..., "files": {path: text}}}.
+Run with /usr/bin/python3: cloud-init is installed for the system python.
+"""
+import base64
+import json
+import sys
+
+import yaml
+from cloudinit.config.schema import get_schema, validate_cloudconfig_file
+
+schema = get_schema()
+out = {}
+for item in json.load(sys.stdin):
+    error = None
+    try:
+        validate_cloudconfig_file(item["path"], schema)
+    except Exception as e:  # SchemaValidationError and friends: report, don't stop
+        error = "%s: %s" % (type(e).__name__, e)
+    with open(item["path"], encoding="utf-8") as f:
+        doc = yaml.safe_load(f)
+    files = {}
+    for wf in doc.get("write_files", []):
+        content = wf.get("content", "")
+        if wf.get("encoding") == "b64":
+            content = base64.b64decode(content).decode("utf-8")
+        files[wf["path"]] = content
+    out[item["id"]] = {"schema_error": error, "doc": doc, "files": files}
+json.dump(out, sys.stdout, default=str)
