@@ -66,6 +66,19 @@ export interface RenderOptions {
   readonly materialize?: Materialize;
 }
 
+// Every server carries the same scripts: compress each text once per process.
+const compressedCache = new Map<string, string>();
+
+/** gzip (level 9, no timestamp: the same input always gives the same bytes), base64. */
+function compressed(text: string): string {
+  let value = compressedCache.get(text);
+  if (value === undefined) {
+    value = gzipSync(Buffer.from(text, "utf8"), { level: 9 }).toString("base64");
+    compressedCache.set(text, value);
+  }
+  return value;
+}
+
 /** A file as it goes into the document: runtime content base64-encoded. */
 function renderFile(file: WriteFile, options: RenderOptions): Record<string, unknown> {
   const tokens = Token.isUnresolved(file.content);
@@ -73,8 +86,7 @@ function renderFile(file: WriteFile, options: RenderOptions): Record<string, unk
   let content: Record<string, unknown> = { content: file.content };
   if (file.compress) {
     if (file.runtime) throw new Error(`${file.path}: runtime content cannot be compressed (Terraform would have to gzip it)`);
-    // Level 9 and no timestamp: the same input always gives the same bytes.
-    content = { encoding: "gz+b64", content: gzipSync(Buffer.from(file.content, "utf8"), { level: 9 }).toString("base64") };
+    content = { encoding: "gz+b64", content: compressed(file.content) };
   } else if (file.runtime && tokens) {
     if (!options.materialize) throw new Error(`${file.path}: rendering values known only at apply time needs a materialize function`);
     // Terraform evaluates the content (a template string in JSON), then encodes it.
