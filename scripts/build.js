@@ -14,6 +14,7 @@ const ENTRIES = {
   main: path.join(root, "main.ts"),
   "write-schema": path.join(root, "scripts", "write-schema.ts"),
   preview: path.join(root, "scripts", "preview.ts"),
+  "changed-stacks": path.join(root, "scripts", "changed-stacks.ts"),
 };
 /** Inputs of the bundle; any change to them makes dist/ stale. */
 const SOURCES = ["main.ts", "app.ts", "config", "constructs", "userdata", "scripts", ".gen/.schema-stamp", "package-lock.json"];
