@@ -3,6 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { SovereignFileError } from "../config/errors";
+import { withFieldReference } from "../config/field-reference";
 import { JSON_SCHEMA_FILE, renderJsonSchema } from "../config/json-schema";
 import { loadSovereigns, parseSovereign } from "../config/load";
 import { run } from "../app";
@@ -182,6 +183,13 @@ describe("JSON Schema for editors", () => {
   test("the committed sovereign.schema.json is generated from the validator's schema", () => {
     // Regenerate with `npm run schema` when this fails.
     expect(fs.readFileSync(path.join(ROOT, JSON_SCHEMA_FILE), "utf8")).toBe(renderJsonSchema());
+  });
+
+  test("the README's field reference is generated from the same schema", () => {
+    // Regenerate with `npm run schema` when this fails.
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    expect(readme).toBe(withFieldReference(readme));
+    expect(readme).toContain("| `workers.count` | integer |  | Number of k3s agents, 0 to 50. Default: 0. |");
   });
 
   test("it forbids unknown keys and requires the fields without defaults", () => {

@@ -213,8 +213,11 @@ const versions = z
   .strictObject({
     cilium: z
       .strictObject({
-        version: z.string().regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, "must be a Cilium chart version like 1.16.5"),
-        chartSha256: z.string().regex(SHA256_PATTERN, "must be the 64-hex SHA-256 of cilium-<version>.tgz (the digest in https://helm.cilium.io/index.yaml)"),
+        version: z.string().regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, "must be a Cilium chart version like 1.16.5").describe("Chart version, like 1.16.5."),
+        chartSha256: z
+          .string()
+          .regex(SHA256_PATTERN, "must be the 64-hex SHA-256 of cilium-<version>.tgz (the digest in https://helm.cilium.io/index.yaml)")
+          .describe("SHA-256 of cilium-<version>.tgz (its digest in https://helm.cilium.io/index.yaml)."),
       })
       .optional()
       .describe("Cilium Helm chart, with the SHA-256 of its archive. Default: the pinned chart in userdata/versions.ts."),
@@ -225,9 +228,9 @@ const versions = z
       .describe(`Flux release whose install manifest is applied. Default: ${DEFAULT_FLUX_VERSION}.`),
     helm: z
       .strictObject({
-        version: z.string().regex(HELM_VERSION_PATTERN, "must be a Helm 3 release like v3.16.4"),
-        sha256Amd64: z.string().regex(SHA256_PATTERN, "must be the 64-hex SHA-256 of helm-<version>-linux-amd64.tar.gz"),
-        sha256Arm64: z.string().regex(SHA256_PATTERN, "must be the 64-hex SHA-256 of helm-<version>-linux-arm64.tar.gz"),
+        version: z.string().regex(HELM_VERSION_PATTERN, "must be a Helm 3 release like v3.16.4").describe("Helm release, like v3.16.4."),
+        sha256Amd64: z.string().regex(SHA256_PATTERN, "must be the 64-hex SHA-256 of helm-<version>-linux-amd64.tar.gz").describe("SHA-256 of helm-<version>-linux-amd64.tar.gz."),
+        sha256Arm64: z.string().regex(SHA256_PATTERN, "must be the 64-hex SHA-256 of helm-<version>-linux-arm64.tar.gz").describe("SHA-256 of helm-<version>-linux-arm64.tar.gz."),
       })
       .optional()
       .describe("Helm release used to install Cilium, with the SHA-256 of both Linux archives. Default: the pinned release in userdata/versions.ts."),
@@ -256,7 +259,7 @@ const protection = z
   .describe("Protection against accidental deletion in the Hetzner console or API.");
 
 const s3State = z.strictObject({
-  backend: z.literal("s3"),
+  backend: z.literal("s3").describe("S3-compatible object storage, such as Hetzner Object Storage; credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY."),
   bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name (3-63 lowercase letters, digits, '.', '-')").describe("Bucket holding the state."),
   endpoint: z
     .string()
@@ -273,18 +276,18 @@ const s3State = z.strictObject({
     .describe("State object is <keyPrefix>/<stack>.tfstate. Default: sovereigns."),
 });
 const remoteState = z.strictObject({
-  backend: z.literal("remote"),
+  backend: z.literal("remote").describe("HCP Terraform or Terraform Enterprise; token from TF_TOKEN_<host> or terraform login."),
   organization: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be an HCP Terraform organization name").describe("HCP Terraform organization."),
   hostname: z.string().regex(FQDN_PATTERN, "must be a host name").default("app.terraform.io").describe("HCP Terraform or Terraform Enterprise host. Default: app.terraform.io."),
   workspacePrefix: z.string().regex(/^[A-Za-z0-9_-]{0,40}$/, "must be letters, digits, '_' or '-'").default("").describe("Workspace is <workspacePrefix><stack>. Default: empty."),
 });
 const localState = z.strictObject({
-  backend: z.literal("local"),
+  backend: z.literal("local").describe("A state file in the project root, terraform.<stack>.tfstate."),
 });
 const state = z
   .discriminatedUnion("backend", [localState, s3State, remoteState], { error: "must have backend: local, s3 or remote" })
   .default({ backend: "local" })
-  .describe("Where Terraform keeps this Sovereign's state. Default: local file state/<stack>.tfstate in the project.");
+  .describe("Where Terraform keeps this Sovereign's state. Default: local, terraform.<stack>.tfstate in the project root (a relative path).");
 
 /** The Sovereign file. */
 export const sovereignFileSchema = z
