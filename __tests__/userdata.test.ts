@@ -107,7 +107,7 @@ describe("boot steps per role", () => {
 
   test("hardening off leaves only the sshd drop-in", () => {
     const fragment = hardeningStep(bootInput("agent", { hardening: { fail2ban: false, unattendedUpgrades: false } }));
-    expect(fragment.files!.map((f) => f.path)).toEqual(["/etc/ssh/sshd_config.d/99-catalyst-hardening.conf"]);
+    expect(fragment.files!.map((f) => f.path)).toEqual(["/etc/ssh/sshd_config.d/00-catalyst-hardening.conf"]);
     expect(fragment.packages).toEqual([]);
     expect(fragment.command).toBeUndefined();
   });

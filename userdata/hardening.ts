@@ -96,7 +96,8 @@ export function hardeningStep(input: BootInput): Fragment {
     );
   }
   if (fail2ban) {
-    packages.push("fail2ban");
+    // backend = systemd reads the journal through python3-systemd.
+    packages.push("fail2ban", "python3-systemd");
     services.push("fail2ban");
     files.push({ path: PATHS.fail2banJail, content: iniSection("sshd", FAIL2BAN_SSHD_JAIL), permissions: "0644" });
   }

@@ -18,7 +18,10 @@ export const PATHS = {
   postbackBearer: "/etc/catalyst/postback-bearer",
   pullSecret: "/var/lib/catalyst/ghcr-pull-secret.yaml",
   fluxBootstrap: "/var/lib/catalyst/flux-bootstrap.yaml",
-  sshdDropIn: "/etc/ssh/sshd_config.d/99-catalyst-hardening.conf",
+  // sshd keeps the first value it reads and reads drop-ins in name order: a
+  // 00- file wins over cloud-init's 50-cloud-init.conf (the reference's 99-
+  // file lost to it).
+  sshdDropIn: "/etc/ssh/sshd_config.d/00-catalyst-hardening.conf",
   fail2banJail: "/etc/fail2ban/jail.d/catalyst-sshd.local",
   autoUpgrades: "/etc/apt/apt.conf.d/20auto-upgrades",
   unattendedUpgrades: "/etc/apt/apt.conf.d/52unattended-upgrades-catalyst",

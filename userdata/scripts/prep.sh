@@ -14,8 +14,10 @@ for tool in iptables ip6tables; do
   fi
 done
 
-if systemctl list-unit-files ssh.service >/dev/null 2>&1; then
-  systemctl reload-or-restart ssh.service
-else
-  systemctl reload-or-restart sshd.service
-fi
+# Ubuntu 24.04 starts sshd per connection from ssh.socket, and each new
+# sshd reads the configuration afresh; only a running daemon needs a reload.
+for unit in ssh.service sshd.service; do
+  if systemctl is-active --quiet "$unit"; then
+    systemctl reload "$unit"
+  fi
+done
