@@ -294,7 +294,7 @@ describe("scripts", () => {
 
   test("shipping keeps the shebang and every command line, drops comments", () => {
     expect(stripShellComments("#!/bin/bash\n# doc\nset -eu\n\n  # indented\necho '#not a comment'\n", "x.sh")).toBe(
-      "#!/bin/bash\n# x.sh from sovereign-cdktf userdata/scripts/ (comments stripped; see the source)\nset -eu\necho '#not a comment'\n",
+      "#!/bin/bash\n# sovereign-cdktf userdata/scripts/x.sh, comments stripped\nset -eu\necho '#not a comment'\n",
     );
   });
 

@@ -2,11 +2,14 @@ import type { Fragment, WriteFile } from "./cloud-config";
 import type { BootInput } from "./boot-input";
 import { PATHS } from "./paths";
 
-/** sshd settings of the drop-in: keys only, no forwarding, short grace. */
+/**
+ * sshd settings of the drop-in: keys only, no forwarding, short grace.
+ * (ChallengeResponseAuthentication is an alias of KbdInteractiveAuthentication
+ * in Ubuntu 24.04's OpenSSH 9.6, so it is not repeated.)
+ */
 export const SSHD_SETTINGS: readonly (readonly [string, string])[] = [
   ["PasswordAuthentication", "no"],
   ["KbdInteractiveAuthentication", "no"],
-  ["ChallengeResponseAuthentication", "no"],
   ["PermitRootLogin", "prohibit-password"],
   ["PermitEmptyPasswords", "no"],
   ["UsePAM", "yes"],
@@ -37,7 +40,7 @@ export const SECURITY_ORIGINS = [
   "${distro_id}ESM:${distro_codename}-infra-security",
 ];
 
-const MANAGED = "# Managed by sovereign-cdktf cloud-init; edits are lost on rebuild.\n";
+const MANAGED = "# managed by sovereign-cdktf cloud-init\n";
 
 /** `key value` lines (sshd_config syntax). */
 function sshdConfig(settings: readonly (readonly [string, string])[]): string {

@@ -35,7 +35,7 @@ export function nodeSteps(input: BootInput): Fragment[] {
 /** Message cloud-init logs at the end of its run (cloud-init substitutes $UPTIME). */
 export function finalMessage(input: BootInput): string {
   const what = input.role === "agent" ? "worker" : "control-plane";
-  return `Catalyst ${what} cloud-init of ${input.sovereign.fqdn} ended after $UPTIME seconds; it succeeded if ${PATHS.complete} exists; step markers in ${PATHS.steps}`;
+  return `Catalyst ${what} boot of ${input.sovereign.fqdn} ended after $UPTIME s; succeeded if ${PATHS.complete} exists`;
 }
 
 /** The typed cloud-config of one server. */

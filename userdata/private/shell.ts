@@ -9,7 +9,7 @@ import { scriptPath } from "../paths";
 
 /** Marks where the full, commented script lives. */
 export function sourceNote(name: string): string {
-  return `# ${name} from sovereign-cdktf userdata/scripts/ (comments stripped; see the source)`;
+  return `# sovereign-cdktf userdata/scripts/${name}, comments stripped`;
 }
 
 /** The script without full-line comments and blank lines; the shebang (and optionally the header) kept. */
