@@ -21,22 +21,24 @@ import { EXAMPLE_TEXT, ROOT, exampleWith, sovereignWith } from "./fixtures/sover
 const HAVE_TOOLS = requireTool("terraform", "user data evaluation") && requireTool("cloud-init", "cloud-config schema validation");
 const realTools = HAVE_TOOLS ? describe : describe.skip;
 
-const X86 = { cp: "cx42", worker: "cx32" };
+const X86 = { cp: "cx43", worker: "cx33" };
 const ARM = { cp: "cax21", worker: "cax31" };
-/** [location, ha, workers, hardening, postback, arch] — every value of every factor appears. */
+const AMD = { cp: "cpx42", worker: "cpx32" };
+const DEDICATED = { cp: "ccx23", worker: "ccx13" };
+/** [location, ha, workers, hardening, postback, types] — every value of every factor appears (Arm and cx exist only in the EU). */
 const MATRIX: [string, boolean, number, boolean, boolean, typeof X86][] = [
   ["fsn1", false, 0, true, true, X86],
   ["fsn1", true, 3, false, false, ARM],
   ["nbg1", false, 3, true, false, ARM],
   ["nbg1", true, 0, false, true, X86],
   ["hel1", false, 0, false, true, ARM],
-  ["hel1", true, 3, true, false, { cp: "ccx23", worker: "ccx13" }],
-  ["ash", false, 3, false, true, { cp: "cpx31", worker: "cpx21" }],
-  ["ash", true, 0, true, false, ARM],
-  ["hil", false, 0, true, false, X86],
-  ["hil", true, 3, false, true, ARM],
-  ["sin", false, 3, true, true, ARM],
-  ["sin", true, 3, false, false, X86],
+  ["hel1", true, 3, true, false, DEDICATED],
+  ["ash", false, 3, false, true, AMD],
+  ["ash", true, 0, true, false, DEDICATED],
+  ["hil", false, 0, true, false, AMD],
+  ["hil", true, 3, false, true, DEDICATED],
+  ["sin", false, 3, true, true, AMD],
+  ["sin", true, 3, false, false, DEDICATED],
 ];
 
 function matrixSovereign([location, ha, count, hardening, postback, arch]: (typeof MATRIX)[number], i: number): Sovereign {
@@ -75,11 +77,15 @@ realTools("the matrix of Sovereigns, as Terraform hands them to servers", () => 
     }
   });
 
-  test("k3s config: role, the cluster token, SANs, join address", () => {
+  test("k3s config: role, the right token (agents never hold the server token), SANs, join address", () => {
     for (const s of servers) {
       const k3s = yaml.load(s.files["/etc/rancher/k3s/config.yaml"]) as Record<string, any>;
       const role = roleOf(s);
-      expect(k3s.token).toBe("Kx7Qm2Vb9Rt4Lp8Wz3Nc6Hd1Fg5Sj0Ya7Ue2Io9Pk4Mb8Tn3Cv6Xq1Rz5Gw0Lh2Dd");
+      const serverToken = "Kx7Qm2Vb9Rt4Lp8Wz3Nc6Hd1Fg5Sj0Ya7Ue2Io9Pk4Mb8Tn3Cv6Xq1Rz5Gw0Lh2Dd";
+      const agentToken = "Ag3ntT0kenAg3ntT0kenAg3ntT0kenAg3ntT0kenAg3ntT0kenAg3ntT0kenAg3n";
+      expect(k3s.token).toBe(role === "agent" ? agentToken : serverToken);
+      if (role !== "agent") expect(k3s["agent-token"]).toBe(agentToken);
+      expect(JSON.stringify(k3s)).not.toContain(role === "agent" ? serverToken : "no such value");
       expect(k3s["node-label"]).toEqual([`catalyst.openova.io/role=${role === "agent" ? "worker" : "control-plane"}`]);
       if (role === "first-server") {
         expect(k3s["cluster-init"]).toBe(true);
@@ -193,7 +199,8 @@ const HOSTILE: [string, Record<string, unknown>, string | null][] = [
   ["repo url with ampersand", { gitops: { repoUrl: "https://github.com/o/r&x" } }, null],
   ["repo url with space", { gitops: { repoUrl: "https://github.com/o r/x" } }, "gitops.repoUrl"],
   ["repo url with dollar", { gitops: { repoUrl: "https://github.com/o/${r}" } }, "gitops.repoUrl"],
-  ["ssh repo url", { gitops: { repoUrl: "ssh://git@github.com/openova-io/openova.git" } }, null],
+  ["ssh repo url", { gitops: { repoUrl: "ssh://git@github.com/openova-io/openova.git" } }, "gitops.repoUrl"],
+  ["scp-style repo url", { gitops: { repoUrl: "git@github.com:openova-io/openova.git" } }, "gitops.repoUrl"],
   ["api url with port and path", { postback: { apiUrl: "https://console.example.org:8443/a/b" } }, null],
   ["api url with query", { postback: { apiUrl: "https://console.example.org/x?y=1&z=2" } }, "postback.apiUrl"],
   ["api url with space", { postback: { apiUrl: "https://console.example.org/a b" } }, "postback.apiUrl"],

@@ -10,7 +10,7 @@ import { HetznerLoadBalancer, SovereignFirewall, SovereignNetwork, SovereignStac
 import { EvaluationError, evaluateUserData } from "../scripts/evaluate-user-data";
 import { ROOT, sovereignWith } from "./fixtures/sovereigns";
 
-const HA_SIN = { location: "sin", controlPlane: { ha: true, serverType: "cax21" }, workers: { count: 3, serverType: "cpx31" } };
+const HA_SIN = { location: "sin", controlPlane: { ha: true, serverType: "ccx23" }, workers: { count: 3, serverType: "cpx32" } };
 
 function synth(sovereign: Sovereign): any {
   const stack = new SovereignStack(Testing.app(), sovereign.stackName, { sovereign });
@@ -46,13 +46,13 @@ describe("solo Sovereign (the example)", () => {
     for (const server of servers(json)) expect(server.firewall_ids).toEqual(["${hcloud_firewall.Firewall_E7948B04.id}"]);
   });
 
-  test("one control-plane server, ubuntu-24.04 cx42 at 10.0.1.2, in a spread group, never replaced for user data, keys or image", () => {
+  test("one control-plane server, ubuntu-24.04 cx43 at 10.0.1.2, in a spread group, never replaced for user data, keys or image", () => {
     expect(servers(json)).toHaveLength(1);
     const [cp] = servers(json);
     expect(cp).toMatchObject({
       name: "catalyst-omantel-omani-works-cp-1",
       image: "ubuntu-24.04",
-      server_type: "cx42",
+      server_type: "cx43",
       location: "fsn1",
       network: [{ ip: "10.0.1.2" }],
       lifecycle: { ignore_changes: ["user_data", "ssh_keys", "image"] },
@@ -78,8 +78,9 @@ describe("solo Sovereign (the example)", () => {
     expect(Object.values<any>(json.resource.hcloud_load_balancer_target)).toEqual([expect.objectContaining({ type: "server", use_private_ip: true })]);
   });
 
-  test("cluster token: random, 64 letters and digits, no specials", () => {
-    expect(Object.values<any>(json.resource.random_password)).toEqual([{ length: 64, special: false }]);
+  test("server and agent tokens: random, 64 letters and digits, no specials", () => {
+    expect(Object.keys(json.resource.random_password).sort()).toEqual(["AgentToken", "ClusterToken"]);
+    for (const token of Object.values<any>(json.resource.random_password)) expect(token).toEqual({ length: 64, special: false });
   });
 
   test("every labelable resource carries the sovereign label", () => {
@@ -117,7 +118,7 @@ describe("solo Sovereign (the example)", () => {
   });
 });
 
-describe("HA Sovereign with 3 Arm workers in sin", () => {
+describe("HA Sovereign with 3 workers in sin", () => {
   const json = synth(sovereignWith(HA_SIN));
 
   test("matches the snapshot", () => {
@@ -131,14 +132,14 @@ describe("HA Sovereign with 3 Arm workers in sin", () => {
   test("three control-plane servers at .2-.4 and three workers from .10, all load-balanced servers on private IPs", () => {
     const byRole = (role: string) => servers(json).filter((s) => s.labels["catalyst.openova.io/role"] === role);
     expect(byRole("control-plane").map((s) => [s.name, s.network[0].ip, s.server_type])).toEqual([
-      ["catalyst-omantel-omani-works-cp-1", "10.0.1.2", "cax21"],
-      ["catalyst-omantel-omani-works-cp-2", "10.0.1.3", "cax21"],
-      ["catalyst-omantel-omani-works-cp-3", "10.0.1.4", "cax21"],
+      ["catalyst-omantel-omani-works-cp-1", "10.0.1.2", "ccx23"],
+      ["catalyst-omantel-omani-works-cp-2", "10.0.1.3", "ccx23"],
+      ["catalyst-omantel-omani-works-cp-3", "10.0.1.4", "ccx23"],
     ]);
     expect(byRole("worker").map((s) => [s.name, s.network[0].ip, s.server_type])).toEqual([
-      ["catalyst-omantel-omani-works-worker-1", "10.0.1.10", "cpx31"],
-      ["catalyst-omantel-omani-works-worker-2", "10.0.1.11", "cpx31"],
-      ["catalyst-omantel-omani-works-worker-3", "10.0.1.12", "cpx31"],
+      ["catalyst-omantel-omani-works-worker-1", "10.0.1.10", "cpx32"],
+      ["catalyst-omantel-omani-works-worker-2", "10.0.1.11", "cpx32"],
+      ["catalyst-omantel-omani-works-worker-3", "10.0.1.12", "cpx32"],
     ]);
     expect(Object.keys(json.resource.hcloud_load_balancer_target)).toHaveLength(3);
   });

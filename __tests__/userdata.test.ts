@@ -41,6 +41,7 @@ describe("k3s configuration", () => {
       "node-ip": "10.0.1.2",
       "node-label": ["catalyst.openova.io/role=control-plane"],
       "cluster-init": true,
+      "agent-token": RUNTIME_EXAMPLE.agentToken,
       "tls-san": ["omantel.omani.works", "203.0.113.10", "10.0.1.5"],
       "flannel-backend": "none",
       "disable-network-policy": true,
@@ -57,11 +58,19 @@ describe("k3s configuration", () => {
     expect(config["cluster-init"]).toBeUndefined();
     expect(config["node-ip"]).toBe("10.0.1.3");
     expect(config["tls-san"]).toEqual(["omantel.omani.works", "203.0.113.10", "10.0.1.5"]);
+    expect(config.token).toBe(RUNTIME_EXAMPLE.clusterToken);
   });
 
-  test("agents carry only agent flags (server-only flags make k3s agent exit)", () => {
+  test("servers 2-3 and agents wait for the cluster at the join address before installing", () => {
+    expect(nodeSteps(bootInput("agent")).find((s) => s.step === "k3s")!.command).toEqual([
+      "/usr/local/lib/catalyst/k3s-install.sh", "v1.31.4+k3s1", "agent", "https://10.0.1.5:6443", "1200",
+    ]);
+    expect(nodeSteps(bootInput("first-server")).find((s) => s.step === "k3s")!.command).toEqual(["/usr/local/lib/catalyst/k3s-install.sh", "v1.31.4+k3s1", "server"]);
+  });
+
+  test("agents carry only agent flags and only the agent token (server-only flags make k3s agent exit)", () => {
     expect(k3sConfig(bootInput("agent"))).toEqual({
-      token: RUNTIME_EXAMPLE.clusterToken,
+      token: RUNTIME_EXAMPLE.agentToken,
       "node-ip": "10.0.1.10",
       "node-label": ["catalyst.openova.io/role=worker"],
       server: "https://10.0.1.5:6443",
@@ -100,9 +109,10 @@ describe("boot steps per role", () => {
 
   test("every command runs under the step runner, which names the step", () => {
     const config = nodeCloudConfig(bootInput("first-server"));
-    for (const command of config.runcmd) expect(command[0]).toBe("/usr/local/sbin/catalyst-step");
+    for (const command of config.runcmd) expect(command[0]).toBe("catalyst-step");
+    expect(config.write_files.map((f) => f.path)).toContain("/usr/local/sbin/catalyst-step");
     expect(config.runcmd.map((c) => c[1])).toContain("complete");
-    expect(config.runcmd[config.runcmd.length - 1]).toEqual(["/usr/local/sbin/catalyst-step", "complete", "touch", "/var/lib/catalyst/cloud-init-complete"]);
+    expect(config.runcmd[config.runcmd.length - 1]).toEqual(["catalyst-step", "complete", "touch", "/var/lib/catalyst/cloud-init-complete"]);
   });
 
   test("hardening off leaves only the sshd drop-in", () => {
@@ -124,6 +134,7 @@ describe("cluster bootstrap objects", () => {
   test("Cilium reaches the API on every node through k3s's local 6444", () => {
     expect(ciliumValues(bootInput("first-server"))).toEqual({
       kubeProxyReplacement: true,
+      MTU: 1450,
       k8sServiceHost: "127.0.0.1",
       k8sServicePort: 6444,
       ipam: { mode: "kubernetes" },

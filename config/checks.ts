@@ -98,22 +98,25 @@ export function checkHttpsUrl(value: string): string | undefined {
   return undefined;
 }
 
-/** A git URL Flux can clone: https, or ssh in URL or scp form. */
+/**
+ * A git URL Flux can clone with no credentials of ours: https. (ssh would
+ * need a deploy key Secret this project does not create, and Flux rejects
+ * the scp form git@host:path outright, so either would fail at boot.)
+ */
 export function checkGitUrl(value: string): string | undefined {
-  const allowed = "must be a git URL: https://host/path, ssh://git@host/path or git@host:path, with no spaces, credentials, query or fragment";
+  const allowed = "must be an https git URL like https://github.com/org/repo, with no spaces, credentials, query or fragment";
   if (/[\s"'`\\<>{}^|$]/.test(value) || /\p{Cc}/u.test(value)) return `${allowed} (it contains spaces, quotes or other characters)`;
-  if (/^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[A-Za-z0-9._~/-]+$/.test(value) && !value.includes("://")) return undefined;
+  if (/^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:/.test(value) || value.startsWith("ssh://")) {
+    return `${allowed}; ssh URLs need a deploy key Secret that this project does not create`;
+  }
   let url: URL;
   try {
     url = new URL(value);
   } catch {
     return allowed;
   }
-  if (url.protocol === "https:") {
-    if (url.username || url.password) return `${allowed} (it carries credentials: never put tokens in the Sovereign file)`;
-  } else if (url.protocol !== "ssh:") {
-    return `${allowed} (got ${url.protocol.replace(/:$/, "")})`;
-  }
+  if (url.protocol !== "https:") return `${allowed} (got ${url.protocol.replace(/:$/, "")})`;
+  if (url.username || url.password) return `${allowed} (it carries credentials: never put tokens in the Sovereign file)`;
   if (url.search || url.hash || value.includes("?") || value.includes("#")) return `${allowed} (it has a query or fragment)`;
   if (!url.hostname || url.pathname.length < 2) return `${allowed} (no host or repository path)`;
   return undefined;

@@ -19,10 +19,26 @@ export type Location = keyof typeof NETWORK_ZONE_BY_LOCATION;
 /** All locations, in the order users see them in errors and docs. */
 export const LOCATIONS = Object.keys(NETWORK_ZONE_BY_LOCATION) as Location[];
 
-/** Server type of control-plane servers when the file names none. */
-export const DEFAULT_CONTROL_PLANE_SERVER_TYPE = "cx42";
-/** Server type of workers when the file names none. */
-export const DEFAULT_WORKER_SERVER_TYPE = "cx32";
+/** Locations in the EU, the only ones with the cx (shared Intel) and cax (Arm) families. */
+export const EU_LOCATIONS: readonly Location[] = ["fsn1", "nbg1", "hel1"];
+
+/**
+ * Server types when the file names none: cx in the EU, cpx elsewhere (cx and
+ * cax exist only in the EU). The reference's cx42/cx32 were deprecated by
+ * Hetzner on 2025-10-16 and can no longer be ordered.
+ */
+export const DEFAULT_SERVER_TYPES = {
+  eu: { controlPlane: "cx43", workers: "cx33" },
+  elsewhere: { controlPlane: "cpx42", workers: "cpx32" },
+} as const;
+
+/** The default server type of a role in a location. */
+export function defaultServerType(location: Location, role: "controlPlane" | "workers"): string {
+  return DEFAULT_SERVER_TYPES[EU_LOCATIONS.includes(location) ? "eu" : "elsewhere"][role];
+}
+
+/** Server types Hetzner deprecated (2025-10-16) and no longer sells: cx Gen2 and cpx Gen1. */
+export const DEPRECATED_SERVER_TYPE = /^(cx[1-5][12]|cpx[1-5]1)$/;
 /** Load balancer type when the file names none. */
 export const DEFAULT_LOAD_BALANCER_TYPE = "lb11";
 /** Hetzner load balancer types. */

@@ -6,11 +6,14 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import type { z } from "zod";
+import { defaultServerType } from "./defaults";
 import { SovereignFileError, SovereignFileProblem } from "./errors";
 import { SovereignFile, sovereignFileSchema } from "./sovereign-schema";
 
 /** A validated Sovereign: the file's values with defaults, plus derived names. */
-export interface Sovereign extends SovereignFile {
+export interface Sovereign extends Omit<SovereignFile, "controlPlane" | "workers"> {
+  readonly controlPlane: { readonly serverType: string; readonly ha: boolean };
+  readonly workers: { readonly serverType: string; readonly count: number };
   /** The file it came from. */
   readonly file: string;
   /** Subdomain as given, or the first label of the FQDN. */
@@ -75,6 +78,9 @@ export function parseSovereign(text: string, file: string): Sovereign {
   const stackName = value.fqdn.replace(/\./g, "-");
   return {
     ...value,
+    // Defaults that depend on the location (cx and cax exist only in the EU).
+    controlPlane: { ...value.controlPlane, serverType: value.controlPlane.serverType ?? defaultServerType(value.location, "controlPlane") },
+    workers: { ...value.workers, serverType: value.workers.serverType ?? defaultServerType(value.location, "workers") },
     file,
     subdomain: value.subdomain ?? value.fqdn.split(".")[0],
     stackName,

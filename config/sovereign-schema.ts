@@ -10,7 +10,6 @@
  */
 import { z } from "zod";
 import {
-  DEFAULT_CONTROL_PLANE_SERVER_TYPE,
   DEFAULT_FLUX_VERSION,
   DEFAULT_GITOPS_BRANCH,
   DEFAULT_GITOPS_REPO_URL,
@@ -18,9 +17,11 @@ import {
   DEFAULT_LOAD_BALANCER_TYPE,
   DEFAULT_POSTBACK_API_URL,
   DEFAULT_REGISTRY_USERNAME,
-  DEFAULT_WORKER_SERVER_TYPE,
   LOAD_BALANCER_TYPES,
   LOCATIONS,
+  DEPRECATED_SERVER_TYPE,
+  DEFAULT_SERVER_TYPES,
+  EU_LOCATIONS,
   MAX_WORKERS,
 } from "./defaults";
 import { checkCidr, checkGitUrl, checkHttpsUrl, checkSshPublicKey } from "./checks";
@@ -65,23 +66,26 @@ const location = z
 
 /** Hetzner server types of the families this project supports (cax is Arm). */
 export const SERVER_TYPE_PATTERN = /^(cx|cpx|ccx|cax)[1-9][0-9]{1,2}$/;
-const serverType = (fallback: string) =>
+const serverType = () =>
   z
     .string()
-    .regex(SERVER_TYPE_PATTERN, "must be a Hetzner server type of the cx, cpx, ccx or cax (Arm) families, like cx42, cpx31, ccx23 or cax21")
-    .default(fallback);
+    .regex(SERVER_TYPE_PATTERN, "must be a Hetzner server type of the cx, cpx, ccx or cax (Arm) families, like cx43, cpx42, ccx23 or cax21")
+    .optional();
+const { eu, elsewhere } = DEFAULT_SERVER_TYPES;
 
 const controlPlane = z
   .strictObject({
-    serverType: serverType(DEFAULT_CONTROL_PLANE_SERVER_TYPE).describe(`Server type of control-plane servers. Default: ${DEFAULT_CONTROL_PLANE_SERVER_TYPE}.`),
+    serverType: serverType().describe(
+      `Server type of control-plane servers (cx and cax only in ${EU_LOCATIONS.join(", ")}). Default: ${eu.controlPlane} in those, ${elsewhere.controlPlane} elsewhere.`,
+    ),
     ha: z.boolean({ error: "must be true or false" }).default(false).describe("true: three control-plane servers forming one etcd cluster; false: one. Default: false."),
   })
-  .default({ serverType: DEFAULT_CONTROL_PLANE_SERVER_TYPE, ha: false })
+  .default({ ha: false })
   .describe("The k3s servers.");
 
 const workers = z
   .strictObject({
-    serverType: serverType(DEFAULT_WORKER_SERVER_TYPE).describe(`Server type of workers. Default: ${DEFAULT_WORKER_SERVER_TYPE}.`),
+    serverType: serverType().describe(`Server type of workers (cx and cax only in ${EU_LOCATIONS.join(", ")}). Default: ${eu.workers} in those, ${elsewhere.workers} elsewhere.`),
     count: z
       .int({ error: `must be a whole number from 0 to ${MAX_WORKERS}` })
       .min(0, `must be a whole number from 0 to ${MAX_WORKERS}`)
@@ -89,7 +93,7 @@ const workers = z
       .default(0)
       .describe(`Number of k3s agents, 0 to ${MAX_WORKERS}. Default: 0.`),
   })
-  .default({ serverType: DEFAULT_WORKER_SERVER_TYPE, count: 0 })
+  .default({ count: 0 })
   .describe("The k3s agents.");
 
 /** A k3s release tag. */
@@ -165,7 +169,7 @@ const gitops = z
         if (problem) ctx.addIssue({ code: "custom", message: problem });
       })
       .default(DEFAULT_GITOPS_REPO_URL)
-      .describe(`Git repository Flux follows (https, or ssh as ssh://git@host/path or git@host:path). Default: ${DEFAULT_GITOPS_REPO_URL}.`),
+      .describe(`Git repository Flux follows, over https (public, or readable without credentials). Default: ${DEFAULT_GITOPS_REPO_URL}.`),
     branch: z
       .string({ error: "must be a git branch name" })
       .regex(BRANCH_PATTERN, "must be a valid git branch name (no spaces, '..', '~', '^', ':', '?', '*', '[', '\\', '@{', no leading '-' or '.', no trailing '/', '.' or '.lock')")
@@ -310,6 +314,25 @@ export const sovereignFileSchema = z
     loadBalancer,
     protection,
     state,
+  })
+  .superRefine((file, ctx) => {
+    for (const role of ["controlPlane", "workers"] as const) {
+      const type = file[role].serverType;
+      if (!type) continue;
+      if (DEPRECATED_SERVER_TYPE.test(type)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [role, "serverType"],
+          message: `is a server type Hetzner deprecated on 2025-10-16 and no longer sells; use its successor (cx22..cx52 -> cx23..cx53, cpx11..cpx51 -> cpx12..cpx62), e.g. ${role === "workers" ? eu.workers : eu.controlPlane}`,
+        });
+      } else if (/^(cx|cax)/.test(type) && !(EU_LOCATIONS as readonly string[]).includes(file.location)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [role, "serverType"],
+          message: `must be a cpx or ccx type in ${file.location}: Hetzner offers cx and cax only in ${EU_LOCATIONS.join(", ")} (e.g. ${role === "workers" ? elsewhere.workers : elsewhere.controlPlane})`,
+        });
+      }
+    }
   })
   .describe("One Sovereign: a k3s cluster of one organisation on Hetzner Cloud.");
 

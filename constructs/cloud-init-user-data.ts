@@ -18,8 +18,10 @@ export interface CloudInitUserDataProps {
   readonly privateIp: string;
   /** Its addresses go into k3s's certificate, the join URL and the posted kubeconfig. */
   readonly loadBalancer: HetznerLoadBalancer;
-  /** The k3s cluster token. */
+  /** The k3s server token. */
   readonly clusterToken: Password;
+  /** The k3s agent token. */
+  readonly agentToken: Password;
   /** The secret variables the first server needs (pull token, bearer). */
   readonly variables: SovereignVariables;
 }
@@ -56,6 +58,7 @@ export class CloudInitUserData extends Construct {
         input({
           loadBalancerPublicIpv4: props.loadBalancer.publicIpv4,
           clusterToken: props.clusterToken.result,
+          agentToken: props.agentToken.result,
           ghcrPullToken: props.variables.ghcrPullToken.stringValue,
           kubeconfigBearerToken: props.variables.kubeconfigBearerToken.stringValue,
         }),

@@ -79,8 +79,10 @@ export class SovereignStack extends TerraformStack {
     });
     // Random, and kept only in state: never derived from anything guessable.
     const clusterToken = new Password(this, "ClusterToken", { length: 64, special: false });
+    // Agents get their own token, so a worker cannot join as a server.
+    const agentToken = new Password(this, "AgentToken", { length: 64, special: false });
 
-    const context = { sovereign: s, network: this.network, firewall: this.firewall, sshKey, loadBalancer: this.loadBalancer, clusterToken, variables: this.variables };
+    const context = { sovereign: s, network: this.network, firewall: this.firewall, sshKey, loadBalancer: this.loadBalancer, clusterToken, agentToken, variables: this.variables };
     this.controlPlane = new SovereignControlPlane(this, "ControlPlane", { ...context, serverType: s.controlPlane.serverType, ha: s.controlPlane.ha });
     this.workers = new WorkerPool(this, "Workers", { ...context, serverType: s.workers.serverType, count: s.workers.count, controlPlane: this.controlPlane });
 

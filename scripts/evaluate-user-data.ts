@@ -16,6 +16,8 @@ import * as path from "path";
 export const STAND_INS: Readonly<Record<string, string>> = {
   "hcloud_load_balancer.ipv4": "203.0.113.10",
   "random_password.result": "Kx7Qm2Vb9Rt4Lp8Wz3Nc6Hd1Fg5Sj0Ya7Ue2Io9Pk4Mb8Tn3Cv6Xq1Rz5Gw0Lh2Dd",
+  // A resource-specific stand-in wins over its type's (`<type>.<name>.<attribute>`).
+  "random_password.AgentToken.result": "Ag3ntT0kenAg3ntT0kenAg3ntT0kenAg3ntT0kenAg3ntT0kenAg3ntT0kenAg3n",
 };
 
 /** Values of the stack's variables for an evaluation (never real secrets in tests). */
@@ -67,10 +69,11 @@ function rewriteReferences(text: string, prefix: string, standIns: Map<string, s
       if (text[end] === "{") depth++;
       else if (text[end] === "}" && --depth === 0) break;
     }
-    const expression = text.slice(start, end + 1).replace(REFERENCE, (_m, type: string, _name: string, attribute: string) => {
-      const value = STAND_INS[`${type}.${attribute}`];
+    const expression = text.slice(start, end + 1).replace(REFERENCE, (_m, type: string, name: string, attribute: string) => {
+      const specific = STAND_INS[`${type}.${name}.${attribute}`];
+      const value = specific ?? STAND_INS[`${type}.${attribute}`];
       if (value === undefined) throw new EvaluationError(`user data references ${type}.*.${attribute}, which has no stand-in; add one to STAND_INS`);
-      const local = `${prefix}standin_${type}_${attribute}`;
+      const local = `${prefix}standin_${type}_${specific === undefined ? "" : `${name}_`}${attribute}`;
       standIns.set(local, value);
       return `local.${local}`;
     });

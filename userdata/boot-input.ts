@@ -22,8 +22,10 @@ export const NODE_ROLES: readonly NodeRole[] = ["first-server", "joining-server"
 export interface RuntimeValues {
   /** Load balancer public IPv4 (hcloud_load_balancer.ipv4). */
   readonly loadBalancerPublicIpv4: string;
-  /** k3s cluster token (random_password.result): letters and digits only. */
+  /** k3s server token (random_password.result): letters and digits only. */
   readonly clusterToken: string;
+  /** k3s agent token (a second random_password): all agents hold. */
+  readonly agentToken: string;
   /** var.ghcr_pull_token. */
   readonly ghcrPullToken: string;
   /** var.kubeconfig_bearer_token. */
@@ -46,6 +48,7 @@ export interface BootInput {
 export const RUNTIME_STAND_INS_MAX: RuntimeValues = {
   loadBalancerPublicIpv4: "255.255.255.255",
   clusterToken: "T".repeat(64),
+  agentToken: "A".repeat(64),
   ghcrPullToken: "G".repeat(255),
   kubeconfigBearerToken: "b".repeat(64),
 };

@@ -14,9 +14,13 @@ import { scriptFile } from "./private/shell";
  */
 export const NODE_LOCAL_API = { host: "127.0.0.1", port: 6444 } as const;
 
+/** MTU of Hetzner Cloud private networks. */
+export const HETZNER_PRIVATE_NETWORK_MTU = 1450;
+
 /** The Helm values of the bootstrap Cilium install (the GitOps tree adopts the release later). */
 export interface CiliumValues {
   readonly kubeProxyReplacement: boolean;
+  readonly MTU: number;
   readonly k8sServiceHost: string;
   readonly k8sServicePort: number;
   readonly ipam: { readonly mode: "kubernetes" };
@@ -30,6 +34,9 @@ export interface CiliumValues {
 export function ciliumValues(input: BootInput): CiliumValues {
   return {
     kubeProxyReplacement: true,
+    // Hetzner's private network carries 1450-byte packets; Cilium would
+    // otherwise size its VXLAN tunnel from the 1500-byte public interface.
+    MTU: HETZNER_PRIVATE_NETWORK_MTU,
     k8sServiceHost: NODE_LOCAL_API.host,
     k8sServicePort: NODE_LOCAL_API.port,
     ipam: { mode: "kubernetes" },

@@ -27,7 +27,8 @@ export interface WriteFile {
   readonly owner?: string;
   /**
    * Deliver gzip-compressed (cloud-init `encoding: gz+b64`); cloud-init
-   * writes the plain content. For scripts: user data is capped at 32 KiB.
+   * writes the plain content. For scripts and large generated files: user
+   * data is capped at 32 KiB.
    * Not for runtime content. @default false
    */
   readonly compress?: boolean;

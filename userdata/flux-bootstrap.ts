@@ -74,7 +74,8 @@ export function fluxBootstrapStep(input: BootInput): Fragment {
     .join("---\n");
   return {
     step: "flux-bootstrap",
-    files: [{ path: PATHS.fluxBootstrap, content, permissions: "0644" }],
+    // Compressed: the largest plain file of the first server's capped user data.
+    files: [{ path: PATHS.fluxBootstrap, content, permissions: "0644", compress: true }],
     command: ["k3s", "kubectl", "--kubeconfig", PATHS.k3sKubeconfig, "apply", "-f", PATHS.fluxBootstrap],
   };
 }

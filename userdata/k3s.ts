@@ -3,12 +3,14 @@ import k3sInstallScript from "./scripts/k3s-install.sh";
 import { LABEL_ROLE } from "../config/defaults";
 import type { Fragment } from "./cloud-config";
 import type { BootInput } from "./boot-input";
-import { PATHS, scriptPath } from "./paths";
+import { DEADLINES, PATHS, scriptPath } from "./paths";
 import { scriptFile } from "./private/shell";
 
 /** The keys of /etc/rancher/k3s/config.yaml this project sets (k3s CLI flags without `--`). */
 export interface K3sConfig {
   readonly token: string;
+  /** Servers only: the token agents join with. */
+  readonly "agent-token"?: string;
   readonly "node-ip": string;
   readonly "node-label": readonly string[];
   /** Join address; absent on the first server. */
@@ -27,21 +29,28 @@ export interface K3sConfig {
 /** Port of the Kubernetes API (and k3s's supervisor) on servers and the load balancer. */
 export const API_PORT = 6443;
 
+/** Where servers 2-3 and agents join: the load balancer's private IP, which survives the loss of server 1. */
+export function joinUrl(input: BootInput): string {
+  return `https://${input.loadBalancerPrivateIp}:${API_PORT}`;
+}
+
 /** k3s's configuration of one server, as a typed object. */
 export function k3sConfig(input: BootInput): K3sConfig {
   const s = input.sovereign;
   const role = input.role === "agent" ? "worker" : "control-plane";
-  const joinUrl = `https://${input.loadBalancerPrivateIp}:${API_PORT}`;
   const base = {
-    token: input.runtime.clusterToken,
+    // Agents hold only the agent token: a compromised worker cannot join a
+    // server and read the cluster's CA and etcd keys.
+    token: input.role === "agent" ? input.runtime.agentToken : input.runtime.clusterToken,
     "node-ip": input.privateIp,
     "node-label": [`${LABEL_ROLE}=${role}`],
   };
-  if (input.role === "agent") return { ...base, server: joinUrl };
+  if (input.role === "agent") return { ...base, server: joinUrl(input) };
   // Server-only flags must agree on every server of the cluster.
   return {
     ...base,
-    ...(input.role === "first-server" ? { "cluster-init": true } : { server: joinUrl }),
+    ...(input.role === "first-server" ? { "cluster-init": true } : { server: joinUrl(input) }),
+    "agent-token": input.runtime.agentToken,
     // The posted kubeconfig names the load balancer's public IP, servers and
     // agents join through its private IP: both must be in the certificate.
     "tls-san": [s.fqdn, input.runtime.loadBalancerPublicIpv4, input.loadBalancerPrivateIp],
@@ -71,6 +80,9 @@ export function k3sStep(input: BootInput): Fragment {
       { path: PATHS.k3sConfig, content: yaml.dump(k3sConfig(input), { lineWidth: -1, noRefs: true }), permissions: "0600", runtime: true },
       scriptFile("k3s-install.sh", k3sInstallScript),
     ],
-    command: [script, input.versions.k3s, input.role === "agent" ? "agent" : "server"],
+    command:
+      input.role === "first-server"
+        ? [script, input.versions.k3s, "server"]
+        : [script, input.versions.k3s, input.role === "agent" ? "agent" : "server", joinUrl(input), String(DEADLINES.joinSec)],
   };
 }

@@ -2,6 +2,8 @@
 export const PATHS = {
   /** Runs each boot step and leaves its marker. */
   stepRunner: "/usr/local/sbin/catalyst-step",
+  /** How runcmd calls it: /usr/local/sbin is on the PATH of cloud-init's systemd units (fewer bytes per command). */
+  stepRunnerCommand: "catalyst-step",
   /** Boot scripts. */
   scripts: "/usr/local/lib/catalyst",
   /** Step markers: <step>.done, <step>.failed, <step>.log. */
@@ -34,6 +36,8 @@ export function scriptPath(name: string): string {
 
 /** Deadlines, in seconds, of the waits on the first server. */
 export const DEADLINES = {
+  /** How long servers 2-3 and agents wait for the cluster to answer at the join address. */
+  joinSec: 1200,
   apiReadySec: 600,
   postbackSec: 900,
   ciliumSec: 600,

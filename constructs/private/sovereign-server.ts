@@ -21,6 +21,7 @@ export interface ServerContext {
   readonly sshKey: SshKey;
   readonly loadBalancer: HetznerLoadBalancer;
   readonly clusterToken: Password;
+  readonly agentToken: Password;
   readonly variables: SovereignVariables;
 }
 
@@ -41,6 +42,7 @@ export function sovereignServer(
     privateIp: spec.privateIp,
     loadBalancer: ctx.loadBalancer,
     clusterToken: ctx.clusterToken,
+    agentToken: ctx.agentToken,
     variables: ctx.variables,
   });
   const protection = ctx.sovereign.protection.enabled;
