@@ -17,7 +17,7 @@ import {
 } from "../userdata";
 import { ciliumValues } from "../userdata/cilium";
 import { fluxBootstrapObjects } from "../userdata/flux-bootstrap";
-import { hardeningStep } from "../userdata/hardening";
+import { hardeningStep, rebootTime } from "../userdata/hardening";
 import { k3sConfig } from "../userdata/k3s";
 import { stripShellComments } from "../userdata/private/shell";
 import { sovereignJson } from "../userdata/sovereign-json";
@@ -122,11 +122,30 @@ describe("boot steps per role", () => {
     expect(fragment.command).toBeUndefined();
   });
 
-  test("unattended upgrades are limited to the security pockets and reboot at 02:30", () => {
-    const file = hardeningStep(bootInput("agent")).files!.find((f) => f.path.endsWith("52unattended-upgrades-catalyst"))!;
+  test("unattended upgrades are limited to the security pockets; server 1 may reboot at 02:30", () => {
+    const file = hardeningStep(bootInput("first-server")).files!.find((f) => f.path.endsWith("52unattended-upgrades-catalyst"))!;
     expect(file.content).toContain('"${distro_id}:${distro_codename}-security";');
     expect(file.content).not.toMatch(/-updates"/);
     expect(file.content).toContain('Unattended-Upgrade::Automatic-Reboot-Time "02:30";');
+  });
+
+  test.each([
+    ["10.0.1.2", "02:30"],
+    ["10.0.1.3", "03:00"],
+    ["10.0.1.4", "03:30"],
+    ["10.0.1.10", "04:00"],
+    ["10.0.1.21", "05:50"],
+    ["10.0.1.22", "04:00"],
+  ])("reboots are staggered: %s may reboot at %s", (ip, time) => {
+    expect(rebootTime(ip)).toBe(time);
+  });
+
+  test("secrets only later steps need are listed for removal when a step fails", () => {
+    const config = nodeCloudConfig(bootInput("first-server"));
+    const list = config.write_files.find((f) => f.path === "/etc/catalyst/remove-on-failure")!;
+    expect(list.content).toBe("/etc/catalyst/postback-bearer\n/var/lib/catalyst/ghcr-pull-secret.yaml\n");
+    expect(list.permissions).toBe("0600");
+    expect(nodeCloudConfig(bootInput("agent")).write_files.map((f) => f.path)).not.toContain("/etc/catalyst/remove-on-failure");
   });
 });
 
@@ -312,11 +331,16 @@ describe("scripts", () => {
   test("the step runner marks failures and refuses to run later steps", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steps-"));
     const runner = path.join(SCRIPTS_DIR, "catalyst-step.sh");
-    const env = { ...process.env, CATALYST_STEPS_DIR: dir };
+    const secrets = fs.mkdtempSync(path.join(os.tmpdir(), "secrets-"));
+    const env = { ...process.env, CATALYST_STEPS_DIR: dir, CATALYST_REMOVE_ON_FAILURE: path.join(secrets, "list") };
+    fs.writeFileSync(path.join(secrets, "token"), "s3cr3t");
+    fs.writeFileSync(path.join(secrets, "list"), `${path.join(secrets, "token")}\n`);
     try {
       execFileSync("bash", [runner, "one", "true"], { env, stdio: "pipe" });
+      expect(fs.existsSync(path.join(secrets, "token"))).toBe(true);
       const failed = spawnSync("bash", [runner, "two", "sh", "-c", "echo boom; exit 3"], { env, encoding: "utf8" });
       expect(failed.status).toBe(3);
+      expect(fs.existsSync(path.join(secrets, "token"))).toBe(false);
       const later = spawnSync("bash", [runner, "three", "true"], { env, encoding: "utf8" });
       expect(later.status).toBe(1);
       expect(later.stdout).toContain("not run: step two failed earlier");
@@ -327,6 +351,7 @@ describe("scripts", () => {
       expect(fs.readFileSync(path.join(dir, "t", "slow.failed"), "utf8")).toContain("deadline of 1s passed");
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(secrets, { recursive: true, force: true });
     }
   });
 });

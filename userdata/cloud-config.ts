@@ -32,6 +32,11 @@ export interface WriteFile {
    * Not for runtime content. @default false
    */
   readonly compress?: boolean;
+  /**
+   * Holds a secret that is needed only by a later step: the step runner
+   * deletes it as soon as any step fails. @default false
+   */
+  readonly removeOnFailure?: boolean;
   /** Write after packages are installed and users exist. @default false */
   readonly defer?: boolean;
 }
@@ -66,6 +71,8 @@ export interface Fragment {
 export interface ComposeOptions {
   /** Path of the step runner every command runs under (`runner STEP COMMAND...`). */
   readonly stepRunner: string;
+  /** Where the list of `removeOnFailure` files goes (one path a line), when there are any. */
+  readonly removeOnFailureList?: string;
   /** Upgrade all packages at first boot. @default false (k3s pins what it needs; upgrades come from unattended-upgrades) */
   readonly packageUpgrade?: boolean;
   /** Message cloud-init logs when done. */
@@ -103,6 +110,10 @@ export function composeCloudConfig(fragments: readonly Fragment[], options: Comp
       files.push(file);
     }
     if (fragment.command) runcmd.push([options.stepRunner, fragment.step, ...fragment.command]);
+  }
+  const secrets = files.filter((f) => f.removeOnFailure).map((f) => f.path);
+  if (secrets.length > 0 && options.removeOnFailureList) {
+    files.push({ path: options.removeOnFailureList, content: secrets.map((p) => `${p}\n`).join(""), permissions: "0600" });
   }
   return {
     package_update: true,

@@ -1,3 +1,4 @@
+import { FIRST_WORKER_HOST } from "../config/defaults";
 import type { Fragment, WriteFile } from "./cloud-config";
 import type { BootInput } from "./boot-input";
 import { PATHS } from "./paths";
@@ -42,6 +43,17 @@ export const SECURITY_ORIGINS = [
 
 const MANAGED = "# managed by sovereign-cdktf cloud-init\n";
 
+/**
+ * When unattended upgrades may reboot this server: control-plane servers
+ * 30 minutes apart from 02:30 (so an HA etcd never loses two members at
+ * once), workers in twelve groups from 04:00, 10 minutes apart.
+ */
+export function rebootTime(privateIp: string): string {
+  const host = Number(privateIp.split(".").pop());
+  const minutes = host < FIRST_WORKER_HOST ? 150 + 30 * (host - 2) : 240 + 10 * ((host - FIRST_WORKER_HOST) % 12);
+  return `${String(Math.floor(minutes / 60)).padStart(2, "0")}:${String(minutes % 60).padStart(2, "0")}`;
+}
+
 /** `key value` lines (sshd_config syntax). */
 function sshdConfig(settings: readonly (readonly [string, string])[]): string {
   return MANAGED + settings.map(([key, value]) => `${key} ${value}\n`).join("");
@@ -64,7 +76,7 @@ function aptConf(entries: readonly (readonly [string, string | readonly string[]
 
 /**
  * OS hardening: the sshd drop-in always; fail2ban's sshd jail and
- * security-only unattended upgrades (reboot at 02:30) when switched on in
+ * security-only unattended upgrades (reboots staggered from 02:30) when switched on in
  * the Sovereign file's `hardening` block.
  */
 export function hardeningStep(input: BootInput): Fragment {
@@ -90,7 +102,7 @@ export function hardeningStep(input: BootInput): Fragment {
         content: aptConf([
           ["Unattended-Upgrade::Allowed-Origins", SECURITY_ORIGINS],
           ["Unattended-Upgrade::Automatic-Reboot", "true"],
-          ["Unattended-Upgrade::Automatic-Reboot-Time", "02:30"],
+          ["Unattended-Upgrade::Automatic-Reboot-Time", rebootTime(input.privateIp)],
           ["Unattended-Upgrade::Remove-Unused-Kernel-Packages", "true"],
           ["Unattended-Upgrade::Remove-Unused-Dependencies", "true"],
         ]),

@@ -31,7 +31,7 @@ export function kubeconfigPostbackSteps(input: BootInput): Fragment[] {
     step: "kubeconfig-postback",
     files: [
       { path: PATHS.postbackSettings, content: `${JSON.stringify(settings, null, 2)}\n`, permissions: "0600", runtime: true },
-      { path: PATHS.postbackBearer, content: `${input.runtime.kubeconfigBearerToken}\n`, permissions: "0600", runtime: true },
+      { path: PATHS.postbackBearer, content: `${input.runtime.kubeconfigBearerToken}\n`, permissions: "0600", runtime: true, removeOnFailure: true },
       scriptFile("kubeconfig-postback.sh", postbackScript, { keepHeader: true }),
     ],
     command: ["env", `POSTBACK_DEADLINE_SEC=${DEADLINES.postbackSec}`, script],

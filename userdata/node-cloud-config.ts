@@ -40,5 +40,5 @@ export function finalMessage(input: BootInput): string {
 
 /** The typed cloud-config of one server. */
 export function nodeCloudConfig(input: BootInput): CloudConfig {
-  return composeCloudConfig(nodeSteps(input), { stepRunner: PATHS.stepRunnerCommand, finalMessage: finalMessage(input) });
+  return composeCloudConfig(nodeSteps(input), { stepRunner: PATHS.stepRunnerCommand, removeOnFailureList: PATHS.removeOnFailure, finalMessage: finalMessage(input) });
 }

@@ -8,6 +8,8 @@ export const PATHS = {
   scripts: "/usr/local/lib/catalyst",
   /** Step markers: <step>.done, <step>.failed, <step>.log. */
   steps: "/var/lib/catalyst/steps",
+  /** Files the step runner deletes when a step fails (secrets later steps would have used). */
+  removeOnFailure: "/etc/catalyst/remove-on-failure",
   /** Written when every step succeeded. */
   complete: "/var/lib/catalyst/cloud-init-complete",
   sovereignJson: "/var/lib/catalyst/sovereign.json",

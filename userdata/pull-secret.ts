@@ -53,7 +53,7 @@ export function pullSecretStep(input: BootInput): Fragment | undefined {
   return {
     step: "pull-secret",
     files: [
-      { path: PATHS.pullSecret, content: yaml.dump(pullSecret(input), { lineWidth: -1 }), permissions: "0600", runtime: true },
+      { path: PATHS.pullSecret, content: yaml.dump(pullSecret(input), { lineWidth: -1 }), permissions: "0600", runtime: true, removeOnFailure: true },
       scriptFile("apply-once.sh", applyOnceScript),
     ],
     command: [script, PATHS.pullSecret],

@@ -9,9 +9,14 @@
 # step runs once another has failed, so cloud-init-complete is only ever
 # written after every step succeeded.
 #
+# When a step fails, the files listed in $CATALYST_REMOVE_ON_FAILURE (one
+# path a line: secrets only later steps would have used) are deleted, so no
+# secret outlives a failed boot on disk.
+#
 # Environment overrides:
 #   CATALYST_STEPS_DIR          markers directory (default /var/lib/catalyst/steps)
 #   CATALYST_STEP_TIMEOUT_SEC   deadline of one step (default 1800)
+#   CATALYST_REMOVE_ON_FAILURE  list of files to delete on failure (default /etc/catalyst/remove-on-failure)
 set -euo pipefail
 
 if [ "$#" -lt 2 ]; then
@@ -22,6 +27,7 @@ name=$1
 shift
 steps_dir=${CATALYST_STEPS_DIR:-/var/lib/catalyst/steps}
 timeout_sec=${CATALYST_STEP_TIMEOUT_SEC:-1800}
+remove_list=${CATALYST_REMOVE_ON_FAILURE:-/etc/catalyst/remove-on-failure}
 mkdir -p "$steps_dir"
 chmod 0700 "$steps_dir"
 
@@ -63,5 +69,10 @@ fi
   printf 'last output:\n'
   tail -n 20 "$steps_dir/$name.log" || true
 } > "$steps_dir/$name.failed"
+if [ -f "$remove_list" ]; then
+  while IFS= read -r secret_file; do
+    if [ -n "$secret_file" ]; then rm -f -- "$secret_file"; fi
+  done < "$remove_list"
+fi
 log "FAILED: $reason (see $steps_dir/$name.failed)"
 exit "$status"
