@@ -151,7 +151,7 @@ const firewall = z
 
 const hardening = z
   .strictObject({
-    unattendedUpgrades: z.boolean({ error: "must be true or false" }).default(true).describe("Install security updates daily, rebooting at 02:30 when needed. Default: true."),
+    unattendedUpgrades: z.boolean({ error: "must be true or false" }).default(true).describe("Install security updates daily, rebooting when needed (control-plane servers 30 minutes apart from 02:30, workers from 04:00). Default: true."),
     fail2ban: z.boolean({ error: "must be true or false" }).default(true).describe("Ban SSH brute-forcers with fail2ban. Default: true."),
   })
   .default({ unattendedUpgrades: true, fail2ban: true })
