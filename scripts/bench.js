@@ -32,6 +32,8 @@ function sovereignsDir(n) {
       .replace("omantel.omani.works", `s${i}.bench.example.org`)
       .replace("subdomain: omantel", `subdomain: s${i}`)
       .replace("location: fsn1", `location: ${location}`)
+      // Let each location pick its default server types (cx exists only in the EU).
+      .replace(/serverType: [a-z0-9]+, /g, "")
       .replace("ha: false", `ha: ${i % 4 === 0}`)
       .replace("count: 0", `count: ${i % 3}`);
     fs.writeFileSync(path.join(dir, `s${i}.yaml`), text);
