@@ -79,6 +79,7 @@ console.log("|---|---:|---:|---:|---:|");
 for (const [name, r] of rows) {
   console.log(`| ${name} | ${r.median.toFixed(3)} | ${r.min.toFixed(3)} | ${r.max.toFixed(3)} | ${Number.isNaN(r.rssMiB) ? "n/a" : r.rssMiB.toFixed(0)} |`);
 }
+console.log("");
 const sizes = SIZES.filter((n) => n > 1 && results[1]);
 for (const n of sizes) {
   console.log(`marginal cost per extra stack, 1 → ${n}: ${(((results[n].median - results[1].median) / (n - 1)) * 1000).toFixed(1)} ms`);
