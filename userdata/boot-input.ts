@@ -52,8 +52,3 @@ export const RUNTIME_STAND_INS_MAX: RuntimeValues = {
   ghcrPullToken: "G".repeat(255),
   kubeconfigBearerToken: "b".repeat(64),
 };
-
-/** True on the server that bootstraps cluster-level state (postback, Cilium, Flux). */
-export function isFirstServer(input: BootInput): boolean {
-  return input.role === "first-server";
-}
