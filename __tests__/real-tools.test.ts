@@ -261,6 +261,7 @@ realTools("hostile Sovereign files", () => {
     expect([repo.spec.url, repo.spec.ref.branch]).toEqual([s.gitops.repoUrl, s.gitops.branch]);
     expect(JSON.parse(server.files["/etc/catalyst/postback.json"]).apiUrl).toBe(s.postback!.apiUrl.replace(/\/+$/, ""));
     expect(server.doc.final_message).toContain(s.fqdn);
+    expect(server.sshPublicKey).toBe(s.ssh.publicKey);
   });
 });
 

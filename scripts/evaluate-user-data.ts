@@ -84,11 +84,16 @@ function rewriteReferences(text: string, prefix: string, standIns: Map<string, s
 }
 
 /** The offline Terraform configuration that evaluates the stacks' user data. */
-export function evaluationConfig(stacks: readonly SynthesisedStack[]): { config: any; servers: { stack: string; server: string; output: string }[] } {
+export function evaluationConfig(stacks: readonly SynthesisedStack[]): {
+  config: any;
+  servers: { stack: string; server: string; output: string }[];
+  sshKeys: { stack: string; output: string }[];
+} {
   const locals: Record<string, string> = {};
   const outputs: Record<string, unknown> = {};
   const variables: Record<string, unknown> = {};
   const servers: { stack: string; server: string; output: string }[] = [];
+  const sshKeys: { stack: string; output: string }[] = [];
   stacks.forEach((stack, s) => {
     const prefix = `s${s}_`;
     const standIns = new Map<string, string>();
@@ -109,9 +114,15 @@ export function evaluationConfig(stacks: readonly SynthesisedStack[]): { config:
       outputs[output] = { value: rewriteReferences(renameLocals(resource.user_data), prefix, standIns), sensitive: true };
       servers.push({ stack: stack.name, server: resource.name, output });
     }
+    // The operator's key carries a free-text comment: evaluate it too.
+    for (const [name, resource] of Object.entries<any>(stack.json.resource?.hcloud_ssh_key ?? {})) {
+      const output = `${prefix}ssh_key_${name}`;
+      outputs[output] = { value: rewriteReferences(resource.public_key, prefix, standIns) };
+      sshKeys.push({ stack: stack.name, output });
+    }
     for (const [local, value] of standIns) locals[local] = value;
   });
-  return { config: { variable: variables, locals, output: outputs }, servers };
+  return { config: { variable: variables, locals, output: outputs }, servers, sshKeys };
 }
 
 /** Runs terraform; throws EvaluationError with its message on failure. */
@@ -128,7 +139,12 @@ function terraform(dir: string, args: string[], env: NodeJS.ProcessEnv): string 
  * never on a command line.
  */
 export function evaluateUserData(stacks: readonly SynthesisedStack[], values: VariableValues): EvaluatedServer[] {
-  const { config, servers } = evaluationConfig(stacks);
+  return evaluateStacks(stacks, values).servers;
+}
+
+/** Servers' user data and each stack's SSH public key, as Terraform evaluates them. */
+export function evaluateStacks(stacks: readonly SynthesisedStack[], values: VariableValues): { servers: EvaluatedServer[]; sshKeys: Map<string, string> } {
+  const { config, servers, sshKeys } = evaluationConfig(stacks);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "evaluate-user-data-"));
   try {
     fs.writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify(config));
@@ -139,7 +155,10 @@ export function evaluateUserData(stacks: readonly SynthesisedStack[], values: Va
     terraform(dir, ["init", "-no-color", "-input=false"], env);
     terraform(dir, ["apply", "-no-color", "-input=false", "-auto-approve", "-lock=false"], env);
     const outputs = JSON.parse(terraform(dir, ["output", "-no-color", "-json"], env));
-    return servers.map((s) => ({ stack: s.stack, server: s.server, userData: outputs[s.output].value as string }));
+    return {
+      servers: servers.map((s) => ({ stack: s.stack, server: s.server, userData: outputs[s.output].value as string })),
+      sshKeys: new Map(sshKeys.map((k) => [k.stack, outputs[k.output].value as string])),
+    };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
