@@ -295,3 +295,30 @@ function listFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
+
+realTools("npm run preview", () => {
+  const preview = (...args: string[]) => spawnSync("node", [path.join(ROOT, "dist", "preview.js"), ...args], { cwd: ROOT, encoding: "utf8" });
+
+  test("prints the evaluated cloud-init of one server", () => {
+    const result = preview("omantel-omani-works", "cp-1");
+    expect(result.status).toBe(0);
+    expect(result.stdout.startsWith("#cloud-config\n")).toBe(true);
+    const doc = yaml.load(result.stdout) as { write_files: { path: string; content: string }[] };
+    const k3s = doc.write_files.find((f) => f.path === "/etc/rancher/k3s/config.yaml")!;
+    expect(Buffer.from(k3s.content, "base64").toString("utf8")).toContain("- 203.0.113.10\n");
+    // Evaluated, not synthesised: no Terraform escapes left.
+    expect(result.stdout).not.toContain("$${");
+  });
+
+  test("fails on an unknown server, listing the servers", () => {
+    const result = preview("omantel-omani-works", "cp-9");
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("servers: catalyst-omantel-omani-works-cp-1");
+  });
+
+  test("fails on an unknown stack, naming the known ones", () => {
+    const result = preview("no-such-stack");
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('no Sovereign named "no-such-stack"');
+  });
+});
