@@ -14,7 +14,7 @@ import { SovereignFileError } from "../config/errors";
 import { Sovereign, parseSovereign } from "../config/load";
 import { sovereignJson } from "../userdata/sovereign-json";
 import { resolveVersions } from "../userdata/versions";
-import { requireTool } from "./fixtures/boot";
+import { requireTool, runcmdScript } from "./fixtures/boot";
 import { CheckedServer, TEST_SECRETS, evaluateAndCheck, synthesise } from "./fixtures/evaluated";
 import { EXAMPLE_TEXT, ROOT, exampleWith, sovereignWith } from "./fixtures/sovereigns";
 
@@ -128,13 +128,12 @@ realTools("the matrix of Sovereigns, as Terraform hands them to servers", () => 
 
   test("every script and every runcmd as cloud-init assembles it passes shellcheck", () => {
     if (!requireTool("shellcheck", "shell script linting")) return;
-    const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
     const unique = new Map<string, string>();
     for (const s of servers) {
       for (const [file, content] of Object.entries(s.files)) {
         if (content.startsWith("#!")) unique.set(createHash("sha256").update(content).digest("hex"), `${file}\n${content}`);
       }
-      const runcmd = ["#!/bin/sh", ...s.doc.runcmd.map((argv: string[]) => argv.map(quote).join(" "))].join("\n") + "\n";
+      const runcmd = runcmdScript(s.doc.runcmd);
       unique.set(createHash("sha256").update(runcmd).digest("hex"), `runcmd of ${s.server}\n${runcmd}`);
     }
     expect(unique.size).toBeGreaterThan(8);

@@ -22,7 +22,7 @@ import { k3sConfig } from "../userdata/k3s";
 import { stripShellComments } from "../userdata/private/shell";
 import { sovereignJson } from "../userdata/sovereign-json";
 import { gunzipSync } from "zlib";
-import { RUNTIME_EXAMPLE, bootInput, pyyamlLoad, requireTool } from "./fixtures/boot";
+import { RUNTIME_EXAMPLE, bootInput, pyyamlLoad, requireTool, runcmdScript } from "./fixtures/boot";
 
 /** A write_files item's content as cloud-init writes it. */
 function decodeContent(file: { encoding?: string; content: string }): string {
@@ -310,10 +310,7 @@ describe("scripts", () => {
 
   test("runcmd as cloud-init assembles it passes shellcheck", () => {
     if (!requireTool("shellcheck", "shell script linting")) return;
-    // cloud-init turns each argv list into one shell-quoted line of a sh script.
-    const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
-    const config = nodeCloudConfig(bootInput("first-server"));
-    const script = ["#!/bin/sh", ...config.runcmd.map((argv) => argv.map(quote).join(" "))].join("\n") + "\n";
+    const script = runcmdScript(nodeCloudConfig(bootInput("first-server")).runcmd);
     const result = spawnSync("shellcheck", ["--severity=style", "-"], { input: script, encoding: "utf8" });
     expect(result.stdout + result.stderr).toBe("");
   });

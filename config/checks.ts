@@ -32,6 +32,11 @@ export function checkCidr(value: string): string | undefined {
   return undefined;
 }
 
+/** A dotted-quad IPv4 address as a number. */
+export function ipv4ToNumber(address: string): number {
+  return Number(ipv4ToBigInt(address));
+}
+
 function ipv4ToBigInt(address: string): bigint {
   return address.split(".").reduce((acc, part) => (acc << 8n) + BigInt(Number(part)), 0n);
 }

@@ -50,18 +50,19 @@ export function parseSovereign(text: string, file: string): Sovereign {
 
   const problems: SovereignFileProblem[] = [];
   const secretPaths = new Set<string>();
-  findSecrets(data, [], (segments, key) => {
-    const p = formatPath([...segments, key]);
-    secretPaths.add(p);
-    problems.push({ file, path: p, message: `secrets never go in a Sovereign file (it lives in git); remove it and set ${secretVariableFor(p)} when deploying` });
-  });
-
-  // cdktf encodes its unresolved values as ${TfToken[...]} inside strings; a
-  // value that looks like one would be taken for one. No real value needs it.
-  findStrings(data, [], (segments, value) => {
-    if (/[$#&]\{TfToken\[/.test(value)) {
-      problems.push({ file, path: formatPath(segments), message: "must not contain the text {TfToken[ (reserved by cdktf for its own placeholders)" });
-    }
+  scan(data, [], {
+    secretKey(segments) {
+      const p = formatPath(segments);
+      secretPaths.add(p);
+      problems.push({ file, path: p, message: `secrets never go in a Sovereign file (it lives in git); remove it and set ${secretVariableFor(p)} when deploying` });
+    },
+    // cdktf encodes its unresolved values as ${TfToken[...]} inside strings; a
+    // value that looks like one would be taken for one. No real value needs it.
+    string(segments, value) {
+      if (/[$#&]\{TfToken\[/.test(value)) {
+        problems.push({ file, path: formatPath(segments), message: "must not contain the text {TfToken[ (reserved by cdktf for its own placeholders)" });
+      }
+    },
   });
 
   const result = sovereignFileSchema.safeParse(data);
@@ -144,23 +145,20 @@ export function loadSovereigns(dir: string, only?: string): Sovereign[] {
   return sovereigns;
 }
 
-function findSecrets(node: unknown, segments: (string | number)[], report: (segments: (string | number)[], key: string) => void): void {
-  if (Array.isArray(node)) {
-    node.forEach((item, i) => findSecrets(item, [...segments, i], report));
-  } else if (node && typeof node === "object") {
+type Segments = (string | number)[];
+
+/** One walk over the parsed file: token-like keys the format does not define, and every string. */
+function scan(node: unknown, segments: Segments, report: { secretKey(segments: Segments): void; string(segments: Segments, value: string): void }): void {
+  if (typeof node === "string") report.string(segments, node);
+  else if (Array.isArray(node)) node.forEach((item, i) => scan(item, [...segments, i], report));
+  else if (node && typeof node === "object") {
     // Keys the format defines (registry.pullSecret) are never secrets.
     const known = allowedKeysAt(segments, node as Record<string, unknown>);
     for (const [key, value] of Object.entries(node)) {
-      if (SECRET_KEY.test(key) && !known.includes(key)) report(segments, key);
-      else findSecrets(value, [...segments, key], report);
+      if (SECRET_KEY.test(key) && !known.includes(key)) report.secretKey([...segments, key]);
+      else scan(value, [...segments, key], report);
     }
   }
-}
-
-function findStrings(node: unknown, segments: (string | number)[], report: (segments: (string | number)[], value: string) => void): void {
-  if (typeof node === "string") report(segments, node);
-  else if (Array.isArray(node)) node.forEach((item, i) => findStrings(item, [...segments, i], report));
-  else if (node && typeof node === "object") for (const [key, value] of Object.entries(node)) findStrings(value, [...segments, key], report);
 }
 
 function secretVariableFor(fieldPath: string): string {

@@ -6,6 +6,8 @@ import { LoadBalancerService } from "../.gen/providers/hcloud/load-balancer-serv
 import { LoadBalancerTargetA as LoadBalancerTarget } from "../.gen/providers/hcloud/load-balancer-target";
 import type { Server } from "../.gen/providers/hcloud/server";
 import { DEFAULT_LOAD_BALANCER_TYPE, LOAD_BALANCER_PRIVATE_IP, LOAD_BALANCER_TYPES, Location } from "../config/defaults";
+import { isIPv4 } from "net";
+import { ipv4ToNumber } from "../config/checks";
 import { ConstructPropError } from "../config/errors";
 import type { SovereignNetwork } from "./sovereign-network";
 
@@ -127,10 +129,9 @@ export class HetznerLoadBalancer extends Construct {
 }
 
 function inSubnet(ip: string, cidr: string): boolean {
-  const toInt = (a: string) => a.split(".").reduce((acc, p) => acc * 256 + Number(p), 0);
   const [base, bits] = cidr.split("/");
-  const size = 2 ** (32 - Number(bits));
-  const offset = toInt(ip) - toInt(base);
-  // Exclude the network address and the gateway (.1, Hetzner's) and broadcast.
-  return /^\d+\.\d+\.\d+\.\d+$/.test(ip) && offset > 1 && offset < size - 1;
+  if (!isIPv4(ip)) return false;
+  const offset = ipv4ToNumber(ip) - ipv4ToNumber(base);
+  // Exclude the network address, Hetzner's gateway (.1) and the broadcast address.
+  return offset > 1 && offset < 2 ** (32 - Number(bits)) - 1;
 }

@@ -3,9 +3,7 @@ import { PlacementGroup } from "../.gen/providers/hcloud/placement-group";
 import type { LoadBalancerTargetA as LoadBalancerTarget } from "../.gen/providers/hcloud/load-balancer-target";
 import type { Server } from "../.gen/providers/hcloud/server";
 import { CONTROL_PLANE_PRIVATE_IPS } from "../config/defaults";
-import { ConstructPropError } from "../config/errors";
-import { SERVER_TYPE_PATTERN } from "../config/sovereign-schema";
-import { ServerContext, sovereignServer } from "./private/sovereign-server";
+import { ServerContext, checkServerType, sovereignServer } from "./private/sovereign-server";
 
 /** Props of {@link SovereignControlPlane}. */
 export interface SovereignControlPlaneProps extends ServerContext {
@@ -34,9 +32,7 @@ export class SovereignControlPlane extends Construct {
 
   constructor(scope: Construct, id: string, props: SovereignControlPlaneProps) {
     super(scope, id);
-    if (!SERVER_TYPE_PATTERN.test(props.serverType)) {
-      throw new ConstructPropError(this.node.path, "serverType", `is ${JSON.stringify(props.serverType)}; allowed: a cx, cpx, ccx or cax server type such as cx42`);
-    }
+    checkServerType(this, props.serverType, "cx43");
     const count = props.ha ? 3 : 1;
     const prefix = props.sovereign.namePrefix;
     this.placementGroup = new PlacementGroup(this, "PlacementGroup", { name: `${prefix}-cp`, type: "spread" });

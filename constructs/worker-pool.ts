@@ -3,8 +3,7 @@ import { PlacementGroup } from "../.gen/providers/hcloud/placement-group";
 import type { Server } from "../.gen/providers/hcloud/server";
 import { FIRST_WORKER_HOST, MAX_SERVERS_PER_SPREAD_GROUP, MAX_WORKERS } from "../config/defaults";
 import { ConstructPropError } from "../config/errors";
-import { SERVER_TYPE_PATTERN } from "../config/sovereign-schema";
-import { ServerContext, sovereignServer } from "./private/sovereign-server";
+import { ServerContext, checkServerType, sovereignServer } from "./private/sovereign-server";
 import type { SovereignControlPlane } from "./sovereign-control-plane";
 
 /** Props of {@link WorkerPool}. */
@@ -34,9 +33,7 @@ export class WorkerPool extends Construct {
     if (!Number.isInteger(props.count) || props.count < 0 || props.count > MAX_WORKERS) {
       throw new ConstructPropError(this.node.path, "count", `is ${props.count}; allowed: a whole number from 0 to ${MAX_WORKERS}`);
     }
-    if (!SERVER_TYPE_PATTERN.test(props.serverType)) {
-      throw new ConstructPropError(this.node.path, "serverType", `is ${JSON.stringify(props.serverType)}; allowed: a cx, cpx, ccx or cax server type such as cx32`);
-    }
+    checkServerType(this, props.serverType, "cx33");
     const prefix = props.sovereign.namePrefix;
     const groups: PlacementGroup[] = [];
     for (let g = 0; g * MAX_SERVERS_PER_SPREAD_GROUP < props.count; g++) {

@@ -1,14 +1,14 @@
 import waitApiScript from "./scripts/wait-api.sh";
 import type { Fragment } from "./cloud-config";
-import { DEADLINES, scriptPath } from "./paths";
+import { DEADLINES } from "./paths";
 import { scriptFile } from "./private/shell";
 
 /** First server only: wait, with a deadline, until the API server answers /readyz. */
 export function apiReadyStep(deadlineSec: number = DEADLINES.apiReadySec): Fragment {
-  const script = scriptPath("wait-api.sh");
+  const script = scriptFile("wait-api.sh", waitApiScript);
   return {
     step: "api-ready",
-    files: [scriptFile("wait-api.sh", waitApiScript)],
-    command: [script, String(deadlineSec)],
+    files: [script],
+    command: [script.path, String(deadlineSec)],
   };
 }

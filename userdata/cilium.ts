@@ -2,7 +2,7 @@ import * as yaml from "js-yaml";
 import ciliumInstallScript from "./scripts/cilium-install.sh";
 import type { Fragment } from "./cloud-config";
 import type { BootInput } from "./boot-input";
-import { DEADLINES, PATHS, scriptPath } from "./paths";
+import { DEADLINES, PATHS } from "./paths";
 import { scriptFile } from "./private/shell";
 
 /**
@@ -53,14 +53,14 @@ export function ciliumValues(input: BootInput): CiliumValues {
  * checksum-verified Helm and chart; waits for its DaemonSet with a deadline.
  */
 export function ciliumStep(input: BootInput): Fragment {
-  const script = scriptPath("cilium-install.sh");
+  const script = scriptFile("cilium-install.sh", ciliumInstallScript);
   const { helm, cilium } = input.versions;
   return {
     step: "cilium",
     files: [
       { path: PATHS.ciliumValues, content: yaml.dump(ciliumValues(input), { lineWidth: -1 }), permissions: "0644" },
-      scriptFile("cilium-install.sh", ciliumInstallScript),
+      script,
     ],
-    command: [script, helm.version, helm.sha256Amd64, helm.sha256Arm64, cilium.version, cilium.chartSha256, String(DEADLINES.ciliumSec)],
+    command: [script.path, helm.version, helm.sha256Amd64, helm.sha256Arm64, cilium.version, cilium.chartSha256, String(DEADLINES.ciliumSec)],
   };
 }

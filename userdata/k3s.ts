@@ -3,7 +3,7 @@ import k3sInstallScript from "./scripts/k3s-install.sh";
 import { LABEL_ROLE } from "../config/defaults";
 import type { Fragment } from "./cloud-config";
 import type { BootInput } from "./boot-input";
-import { DEADLINES, PATHS, scriptPath } from "./paths";
+import { DEADLINES, PATHS } from "./paths";
 import { scriptFile } from "./private/shell";
 
 /** The keys of /etc/rancher/k3s/config.yaml this project sets (k3s CLI flags without `--`). */
@@ -73,16 +73,16 @@ export function k3sConfig(input: BootInput): K3sConfig {
  * the pinned release by the installer from the same tag.
  */
 export function k3sStep(input: BootInput): Fragment {
-  const script = scriptPath("k3s-install.sh");
+  const script = scriptFile("k3s-install.sh", k3sInstallScript);
   return {
     step: "k3s",
     files: [
       { path: PATHS.k3sConfig, content: yaml.dump(k3sConfig(input), { lineWidth: -1, noRefs: true }), permissions: "0600", runtime: true },
-      scriptFile("k3s-install.sh", k3sInstallScript),
+      script,
     ],
     command:
       input.role === "first-server"
-        ? [script, input.versions.k3s, "server"]
-        : [script, input.versions.k3s, input.role === "agent" ? "agent" : "server", joinUrl(input), String(DEADLINES.joinSec)],
+        ? [script.path, input.versions.k3s, "server"]
+        : [script.path, input.versions.k3s, input.role === "agent" ? "agent" : "server", joinUrl(input), String(DEADLINES.joinSec)],
   };
 }

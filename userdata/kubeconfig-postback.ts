@@ -1,7 +1,7 @@
 import postbackScript from "./scripts/kubeconfig-postback.sh";
 import type { Fragment } from "./cloud-config";
 import type { BootInput } from "./boot-input";
-import { DEADLINES, PATHS, scriptPath } from "./paths";
+import { DEADLINES, PATHS } from "./paths";
 import { scriptFile } from "./private/shell";
 
 /** /etc/catalyst/postback.json: what the postback script reads. */
@@ -21,7 +21,7 @@ export interface PostbackSettings {
 export function kubeconfigPostbackSteps(input: BootInput): Fragment[] {
   const postback = input.sovereign.postback;
   if (!postback) return [];
-  const script = scriptPath("kubeconfig-postback.sh");
+  const script = scriptFile("kubeconfig-postback.sh", postbackScript, { keepHeader: true });
   const settings: PostbackSettings = {
     apiUrl: postback.apiUrl.replace(/\/+$/, ""),
     deploymentId: postback.deploymentId,
@@ -32,9 +32,9 @@ export function kubeconfigPostbackSteps(input: BootInput): Fragment[] {
     files: [
       { path: PATHS.postbackSettings, content: `${JSON.stringify(settings, null, 2)}\n`, permissions: "0600", runtime: true },
       { path: PATHS.postbackBearer, content: `${input.runtime.kubeconfigBearerToken}\n`, permissions: "0600", runtime: true, removeOnFailure: true },
-      scriptFile("kubeconfig-postback.sh", postbackScript, { keepHeader: true }),
+      script,
     ],
-    command: ["env", `POSTBACK_DEADLINE_SEC=${DEADLINES.postbackSec}`, script],
+    command: ["env", `POSTBACK_DEADLINE_SEC=${DEADLINES.postbackSec}`, script.path],
   };
   // Runs only when the postback succeeded (the step runner stops at a
   // failure), so an operator can still re-run a failed postback by hand.

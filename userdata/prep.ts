@@ -1,6 +1,5 @@
 import prepScript from "./scripts/prep.sh";
 import type { Fragment } from "./cloud-config";
-import { scriptPath } from "./paths";
 import { scriptFile } from "./private/shell";
 
 /** Packages every server installs. */
@@ -8,12 +7,12 @@ export const BASE_PACKAGES = ["curl", "iptables", "jq", "ca-certificates", "git"
 
 /** Host preparation: base packages, swap off, iptables-legacy, sshd reload. */
 export function prepStep(): Fragment {
-  const script = scriptPath("prep.sh");
+  const script = scriptFile("prep.sh", prepScript);
   return {
     step: "prep",
     packages: BASE_PACKAGES,
-    files: [scriptFile("prep.sh", prepScript)],
-    command: [script],
+    files: [script],
+    command: [script.path],
   };
 }
 

@@ -4,7 +4,7 @@ import applyOnceScript from "./scripts/apply-once.sh";
 import { REGISTRY_SERVER } from "../config/defaults";
 import type { Fragment } from "./cloud-config";
 import type { BootInput } from "./boot-input";
-import { PATHS, scriptPath } from "./paths";
+import { PATHS } from "./paths";
 import { scriptFile } from "./private/shell";
 
 /** Name and namespace of the pull Secret the GitOps tree's HelmRepositories reference. */
@@ -49,13 +49,13 @@ export function pullSecret(input: BootInput): DockerConfigSecret {
  */
 export function pullSecretStep(input: BootInput): Fragment | undefined {
   if (!input.sovereign.registry.pullSecret) return undefined;
-  const script = scriptPath("apply-once.sh");
+  const script = scriptFile("apply-once.sh", applyOnceScript);
   return {
     step: "pull-secret",
     files: [
       { path: PATHS.pullSecret, content: yaml.dump(pullSecret(input), { lineWidth: -1 }), permissions: "0600", runtime: true, removeOnFailure: true },
-      scriptFile("apply-once.sh", applyOnceScript),
+      script,
     ],
-    command: [script, PATHS.pullSecret],
+    command: [script.path, PATHS.pullSecret],
   };
 }

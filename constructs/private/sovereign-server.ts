@@ -1,8 +1,9 @@
-import { Token } from "cdktf";
+import { ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
-import { ITerraformDependable } from "cdktf";
 import { Server } from "../../.gen/providers/hcloud/server";
 import { LABEL_ROLE, SERVER_IMAGE } from "../../config/defaults";
+import { ConstructPropError } from "../../config/errors";
+import { SERVER_TYPE_PATTERN } from "../../config/sovereign-schema";
 import type { Sovereign } from "../../config/load";
 import type { NodeRole } from "../../userdata";
 import { CloudInitUserData } from "../cloud-init-user-data";
@@ -27,6 +28,13 @@ export interface ServerContext {
 
 /** Attributes a server must never be replaced for: a changed template, token or image must not rebuild a Sovereign. */
 export const IGNORED_SERVER_CHANGES = ["user_data", "ssh_keys", "image"];
+
+/** Throws unless `serverType` is of a family this project supports. */
+export function checkServerType(scope: Construct, serverType: string, example: string): void {
+  if (!SERVER_TYPE_PATTERN.test(serverType)) {
+    throw new ConstructPropError(scope.node.path, "serverType", `is ${JSON.stringify(serverType)}; allowed: a cx, cpx, ccx or cax server type such as ${example}`);
+  }
+}
 
 /** One server of any role: the single host abstraction control plane and workers share. */
 export function sovereignServer(
