@@ -15,6 +15,8 @@ const ENTRIES = {
   "write-schema": path.join(root, "scripts", "write-schema.ts"),
   preview: path.join(root, "scripts", "preview.ts"),
   "changed-stacks": path.join(root, "scripts", "changed-stacks.ts"),
+  rehearse: path.join(root, "scripts", "rehearse", "main.ts"),
+  "rehearse-fakes": path.join(root, "scripts", "rehearse", "fakes-server.ts"),
 };
 /** Inputs of the bundle; any change to them makes dist/ stale. */
 const SOURCES = ["main.ts", "app.ts", "config", "constructs", "userdata", "scripts", ".gen/.schema-stamp", "package-lock.json"];

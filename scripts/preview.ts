@@ -2,18 +2,10 @@
 // server of a stack receives, as Terraform evaluates it at apply, with
 // stand-ins for the load balancer IP, the cluster token and the secrets
 // (never real ones: this is for reading, not for deploying).
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { run } from "../app";
-import { EvaluationError, STAND_INS, evaluateUserData, readSynthesisedStack } from "./evaluate-user-data";
+import { EvaluationError, STAND_INS } from "./evaluate-user-data";
+import { chooseServers, previewUserData } from "./preview-user-data";
 
-/** Placeholder secrets that pass the variables' validation. */
-export const PREVIEW_SECRETS = {
-  hcloud_token: "PREVIEW".padEnd(64, "0"),
-  ghcr_pull_token: "ghp_PREVIEW00000000000000000000000000000",
-  kubeconfig_bearer_token: "0".repeat(64),
-};
+export { PREVIEW_SECRETS } from "./preview-user-data";
 
 function main(argv: string[]): number {
   const [stack, server] = argv;
@@ -21,12 +13,10 @@ function main(argv: string[]): number {
     process.stderr.write("usage: npm run preview -- <stack> [server]\n");
     return 2;
   }
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "preview-"));
   try {
-    const code = run({ sovereignsDir: process.env.SOVEREIGNS_DIR, only: stack, outdir });
-    if (code !== 0) return code;
-    const evaluated = evaluateUserData([readSynthesisedStack(outdir, stack)], PREVIEW_SECRETS);
-    const chosen = server ? evaluated.filter((e) => e.server === server || e.server.endsWith(`-${server}`)) : evaluated;
+    const evaluated = previewUserData(stack, process.env.SOVEREIGNS_DIR);
+    if (typeof evaluated === "number") return evaluated;
+    const chosen = chooseServers(evaluated, server);
     if (chosen.length === 0) {
       process.stderr.write(`no server ${server} in ${stack}; servers: ${evaluated.map((e) => e.server).join(", ")}\n`);
       return 2;
@@ -43,8 +33,6 @@ function main(argv: string[]): number {
       return 1;
     }
     throw err;
-  } finally {
-    fs.rmSync(outdir, { recursive: true, force: true });
   }
 }
 

@@ -1,0 +1,62 @@
+/**
+ * The boot rehearsal's parts that run without root: its fake scripts pass
+ * shellcheck, the README's resume procedure is found where the rehearsal
+ * reads it, and the image cache key follows the recipe. (`npm run rehearse`
+ * itself needs root and systemd-nspawn; `npm test` never runs it.)
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { requireTool } from "./fixtures/boot";
+import { baseRecipe, debianMirror, recipeHash } from "../scripts/rehearse/image";
+import { resumeCommands } from "../scripts/rehearse/readme";
+import { FAKES_DIR } from "../scripts/rehearse/site";
+
+const ROOT = path.resolve(__dirname, "..");
+const FAKES = fs.readdirSync(FAKES_DIR).filter((f) => f.endsWith(".sh"));
+
+(requireTool("shellcheck", "fake scripts of the rehearsal") ? describe : describe.skip)("the rehearsal's fake scripts", () => {
+  test.each(FAKES)("%s passes shellcheck", (file) => {
+    const r = spawnSync("shellcheck", ["--severity=style", "-s", "sh", path.join(FAKES_DIR, file)], { encoding: "utf8" });
+    expect(r.stdout + r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  });
+
+  test("there are fakes for the installer, k3s and helm", () => {
+    expect(FAKES).toEqual(expect.arrayContaining(["k3s-install.sh", "k3s-install-fails.sh", "k3s.sh", "helm.sh"]));
+  });
+});
+
+describe("the README's resume procedure, as the rehearsal runs it", () => {
+  const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+
+  test("is found and names the failed step's marker and the runcmd script", () => {
+    const commands = resumeCommands(readme, "k3s");
+    expect(commands).toContain("sudo rm /var/lib/catalyst/steps/k3s.failed");
+    expect(commands[commands.length - 1]).toBe("sudo sh /var/lib/cloud/instance/scripts/runcmd");
+  });
+
+  test("fails when the paragraph is gone", () => {
+    expect(() => resumeCommands(readme.replace(/^To resume\b/m, "Resuming"), "k3s")).toThrow(/no paragraph starting 'To resume'/);
+  });
+
+  test("takes a shell block right after the paragraph", () => {
+    const text = "To resume after fixing the cause:\n\n```sh\nsudo a <step>   # comment\n# only a comment\nsudo b\n```\n";
+    expect(resumeCommands(text, "cilium")).toEqual(["sudo a cilium", "sudo b"]);
+  });
+});
+
+describe("the rehearsal image", () => {
+  test("the mirror is the first non-security URI of the machine's deb822 sources", () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sources-")), "debian.sources");
+    fs.writeFileSync(file, "Types: deb\nURIs: http://mirror.example/debian-security\nSuites: trixie-security\n\nTypes: deb\nURIs: http://mirror.example/debian/\nSuites: trixie trixie-updates\n");
+    expect(debianMirror(file)).toBe("http://mirror.example/debian");
+  });
+
+  test("its cache key changes with its recipe", () => {
+    const recipe = baseRecipe("http://deb.debian.org/debian");
+    expect(recipeHash(recipe)).toBe(recipeHash(baseRecipe("http://deb.debian.org/debian")));
+    expect(recipeHash({ ...recipe, packages: [...recipe.packages, "vim"] })).not.toBe(recipeHash(recipe));
+  });
+});

@@ -1,0 +1,169 @@
+/**
+ * The rehearsal set: which server of which Sovereign boots under which
+ * conditions, and what is checked afterwards.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as c from "./checks";
+import type { Check } from "./checks";
+import type { FakesControl } from "./fakes-control";
+import { resumeCommands } from "./readme";
+import { ROOT } from "./root";
+import { FAKES_DIR, PinnedVersions, Site, siteKey } from "./site";
+import { DOWNLOADS } from "../../userdata/versions";
+
+/** Runs after the first checks, inside the still-running container; returns the checks of its outcome. */
+export interface FollowUp {
+  readonly name: string;
+  readonly run: (ctx: c.CheckContext, setControl: (change: (control: FakesControl) => FakesControl) => void) => Promise<string | undefined>;
+  readonly checks: readonly Check[];
+}
+
+/** One boot and its checks. */
+export interface Scenario {
+  readonly name: string;
+  /** File name of the Sovereign (rehearsal/sovereigns/<file>.yaml), or a path. */
+  readonly sovereign: string;
+  /** Server name suffix: cp-1, cp-2, worker-1. */
+  readonly server: string;
+  readonly role: c.CheckContext["role"];
+  /** "base": the user data installs its packages through the mirror; "packages": they are in the image already. */
+  readonly image: "base" | "packages";
+  /** Changes to the Sovereign file (after the fakes are pinned). */
+  readonly change?: (doc: Record<string, any>, pinned: PinnedVersions) => void;
+  readonly stepTimeoutSec?: number;
+  /** Changes to the fakes' behaviour at boot; `site` finds the files they serve. */
+  readonly control?: (control: FakesControl, site: Site) => FakesControl;
+  /** The step this scenario makes fail. */
+  readonly failingStep?: string;
+  readonly checks: readonly Check[];
+  readonly followUp?: FollowUp;
+}
+
+/** Checks every server passes after a good boot. */
+function everyServer(): Check[] {
+  return [
+    c.completeInOrder,
+    c.cloudInitDone,
+    c.noFailedUnits,
+    c.packagesInstalled,
+    c.sshdSettings,
+    c.fail2banActive,
+    c.unattendedUpgrades,
+    c.k3sConfigKeys,
+    c.nodeIpOnInterface,
+    c.secretFilesPrivate,
+    c.noSecretInLogs,
+  ];
+}
+
+/** The README's resume procedure, run literally inside the container after the cause is fixed. */
+export const readmeResume = (step: string): FollowUp => ({
+  name: "README resume procedure",
+  run: async (ctx, setControl) => {
+    setControl((control) => ({ ...control, serve: {} }));
+    const commands = resumeCommands(fs.readFileSync(path.join(ROOT, "README.md"), "utf8"), step);
+    for (const command of commands) {
+      const r = await ctx.boot.sh(command, 900);
+      fs.appendFileSync(path.join(ctx.boot.spec.logDir, "resume.log"), `$ ${command}\n${r.stdout}${r.stderr}(exit ${r.code})\n`);
+      if (r.code !== 0) return `\`${command}\` exited ${r.code}: ${(r.stderr || r.stdout).trim().split("\n").slice(-2).join(" | ").slice(0, 300)}`;
+    }
+    return undefined;
+  },
+  checks: [c.completeInOrder, c.onePostback, c.bearerGone, c.pullSecretApplied, c.secretFilesPrivate],
+});
+
+/** The default set. */
+export function defaultScenarios(): Scenario[] {
+  return [
+    {
+      name: "first server (packages via mirror)",
+      sovereign: "solo",
+      server: "cp-1",
+      role: "first-server",
+      image: "base",
+      checks: [
+        ...everyServer(),
+        c.ciliumValues,
+        c.orderBeforeFlux(),
+        c.pullSecretApplied,
+        c.onePostback,
+        c.bearerGone,
+        c.unfakedHostsUnresolvable,
+      ],
+    },
+    {
+      name: "first server, postback off",
+      sovereign: "ha",
+      server: "cp-1",
+      role: "first-server",
+      image: "packages",
+      checks: [...everyServer(), c.ciliumValues, c.orderBeforeFlux(), c.pullSecretApplied, c.noPostback],
+    },
+    { name: "joining server", sovereign: "ha", server: "cp-2", role: "joining-server", image: "packages", checks: [...everyServer(), c.waitedForCacerts] },
+    { name: "worker", sovereign: "ha", server: "worker-1", role: "agent", image: "packages", checks: [c.waitedForCacerts, ...everyServer()] },
+    {
+      name: "/cacerts never answers",
+      sovereign: "ha",
+      server: "worker-1",
+      role: "agent",
+      image: "packages",
+      stepTimeoutSec: 20,
+      control: (control) => ({ ...control, cacerts: "never" }),
+      failingStep: "k3s",
+      checks: [c.stepFailed("k3s", /deadline of 20s passed/), c.consoleSays(/catalyst-step: k3s: FAILED: deadline of 20s passed/), c.installerNeverFetched],
+    },
+    {
+      name: "installer fails, then README resume",
+      sovereign: "solo",
+      server: "cp-1",
+      role: "first-server",
+      image: "packages",
+      control: (control, site) => ({ ...control, serve: { [siteKey(DOWNLOADS.k3sInstaller(site.k3sVersion))]: path.join(FAKES_DIR, "k3s-install-fails.sh") } }),
+      failingStep: "k3s",
+      checks: [c.stepFailed("k3s", /exit status 1/), c.removeOnFailureGone, c.consoleSays(/catalyst-step: k3s: FAILED: exit status 1/)],
+      followUp: readmeResume("k3s"),
+    },
+    {
+      name: "postback refused (403 invalid-bearer)",
+      sovereign: "solo",
+      server: "cp-1",
+      role: "first-server",
+      image: "packages",
+      control: (control) => ({
+        ...control,
+        api: control.api && {
+          ...control.api,
+          deployments: Object.fromEntries(Object.keys(control.api.deployments).map((id) => [id, { bearerSha256: "f".repeat(64) }])),
+        },
+      }),
+      failingStep: "kubeconfig-postback",
+      checks: [
+        c.stepFailed("kubeconfig-postback", /exit status 1/),
+        c.postbackRefused,
+        c.bearerGone,
+        c.consoleSays(/HTTP 403 \(error: invalid-bearer\); refused, not retrying/),
+      ],
+    },
+    {
+      name: "helm checksum mismatch",
+      sovereign: "solo",
+      server: "cp-1",
+      role: "first-server",
+      image: "packages",
+      change: (doc, pinned) => {
+        doc.versions.helm = { ...pinned.helm, sha256Amd64: "0".repeat(63) + "1", sha256Arm64: "0".repeat(63) + "1" };
+      },
+      failingStep: "cilium",
+      checks: [c.stepFailed("cilium", /FAILED|exit status/), c.helmNeverRan, c.consoleSays(/helm\.tar\.gz: FAILED/)],
+    },
+  ];
+}
+
+/** The scenario for one server a user names: a plain boot with the checks of its role. */
+export function serverScenario(sovereign: string, server: string, role: c.CheckContext["role"]): Scenario {
+  const checks: Check[] = everyServer();
+  if (role === "first-server") checks.push(c.ciliumValues, c.orderBeforeFlux(), c.bearerGone);
+  else checks.push(c.waitedForCacerts);
+  return { name: "boot", sovereign, server, role, image: "packages", checks };
+}

@@ -1,0 +1,56 @@
+/**
+ * The rehearsal's Sovereign files and their user data. Each file is copied
+ * with a `versions` block that pins the fake archives (plus a scenario's
+ * own changes, like a wrong checksum), then evaluated by the code path of
+ * `npm run preview`.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { EvaluatedServer, EvaluationError } from "../evaluate-user-data";
+import { previewUserData } from "../preview-user-data";
+import { ROOT } from "./root";
+import type { PinnedVersions } from "./site";
+
+/** The rehearsal set's files. */
+export const REHEARSAL_SOVEREIGNS = path.join(ROOT, "rehearsal", "sovereigns");
+
+/** A Sovereign file's stack name (the fqdn with dots as dashes). */
+export function stackOf(doc: { fqdn?: unknown }): string {
+  return String(doc.fqdn).replace(/\./g, "-");
+}
+
+/** Finds a Sovereign file by file name (without .yaml) or stack name in `dirs`. */
+export function findSovereignFile(name: string, dirs: readonly string[]): string | undefined {
+  for (const dir of dirs) {
+    if (!fs.existsSync(dir)) continue;
+    for (const f of fs.readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort()) {
+      const file = path.join(dir, f);
+      if (f === `${name}.yaml`) return file;
+      const doc = yaml.load(fs.readFileSync(file, "utf8")) as { fqdn?: unknown } | null;
+      if (doc && stackOf(doc) === name) return file;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Every server's user data of `file` with the fakes pinned in `versions`
+ * (and `change` applied to the document), as `npm run preview` evaluates it.
+ */
+export function rehearsalUserData(file: string, versions: PinnedVersions, change?: (doc: Record<string, any>) => void): { stack: string; servers: EvaluatedServer[] } {
+  const doc = yaml.load(fs.readFileSync(file, "utf8")) as Record<string, any>;
+  doc.versions = { ...(doc.versions ?? {}), ...JSON.parse(JSON.stringify(versions)) };
+  change?.(doc);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rehearse-sovereigns-"));
+  try {
+    fs.writeFileSync(path.join(dir, path.basename(file)), yaml.dump(doc, { lineWidth: -1 }));
+    const stack = stackOf(doc);
+    const servers = previewUserData(stack, dir);
+    if (typeof servers === "number") throw new EvaluationError(`${file}: synthesis failed (see above)`);
+    return { stack, servers };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
