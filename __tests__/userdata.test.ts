@@ -129,6 +129,15 @@ describe("boot steps per role", () => {
     expect(file.content).toContain('Unattended-Upgrade::Automatic-Reboot-Time "02:30";');
   });
 
+  test("the security pockets replace the distribution's origins instead of adding to them", () => {
+    const file = hardeningStep(bootInput("first-server")).files!.find((f) => f.path.endsWith("52unattended-upgrades-catalyst"))!;
+    const lines = file.content.split("\n");
+    expect(lines.indexOf("#clear Unattended-Upgrade::Allowed-Origins;")).toBeLessThan(lines.indexOf("Unattended-Upgrade::Allowed-Origins {"));
+    expect(lines.indexOf("#clear Unattended-Upgrade::Allowed-Origins;")).toBeGreaterThan(0);
+    expect(lines).toContain("#clear Unattended-Upgrade::Origins-Pattern;");
+    expect(file.content).not.toContain("Unattended-Upgrade::Origins-Pattern {");
+  });
+
   test.each([
     ["10.0.1.2", "02:30"],
     ["10.0.1.3", "03:00"],

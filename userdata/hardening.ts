@@ -64,14 +64,19 @@ function iniSection(name: string, settings: Readonly<Record<string, string>>): s
   return MANAGED + `[${name}]\n` + Object.entries(settings).map(([key, value]) => `${key} = ${value}\n`).join("");
 }
 
-/** apt.conf syntax: `Key "value";` and `Key { "a"; "b"; };`. */
+/**
+ * apt.conf syntax: `Key "value";` and `Key { "a"; "b"; };`. A list replaces
+ * what earlier files set (`#clear Key;` first): apt appends list items
+ * across files, and the distribution's 50unattended-upgrades allows more
+ * than security updates (Debian's Origins-Pattern takes every point
+ * release). An empty list only clears.
+ */
 function aptConf(entries: readonly (readonly [string, string | readonly string[]])[]): string {
-  return (
-    MANAGED.replace(/^#/, "//") +
-    entries
-      .map(([key, value]) => (typeof value === "string" ? `${key} ${JSON.stringify(value)};\n` : `${key} {\n${value.map((v) => `  ${JSON.stringify(v)};\n`).join("")}};\n`))
-      .join("")
-  );
+  const entry = ([key, value]: readonly [string, string | readonly string[]]) => {
+    if (typeof value === "string") return `${key} ${JSON.stringify(value)};\n`;
+    return `#clear ${key};\n` + (value.length === 0 ? "" : `${key} {\n${value.map((v) => `  ${JSON.stringify(v)};\n`).join("")}};\n`);
+  };
+  return MANAGED.replace(/^#/, "//") + entries.map(entry).join("");
 }
 
 /**
@@ -101,6 +106,7 @@ export function hardeningStep(input: BootInput): Fragment {
         path: PATHS.unattendedUpgrades,
         content: aptConf([
           ["Unattended-Upgrade::Allowed-Origins", SECURITY_ORIGINS],
+          ["Unattended-Upgrade::Origins-Pattern", []],
           ["Unattended-Upgrade::Automatic-Reboot", "true"],
           ["Unattended-Upgrade::Automatic-Reboot-Time", rebootTime(input.privateIp)],
           ["Unattended-Upgrade::Remove-Unused-Kernel-Packages", "true"],

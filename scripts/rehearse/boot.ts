@@ -129,7 +129,11 @@ export class Boot {
     fs.appendFileSync(this.hostPath("/etc/ssl/certs/ca-certificates.crt"), ca);
     write("/etc/apt/apt.conf.d/00sovereign-rehearsal-proxy", `Acquire::http::Proxy "http://${NETWORK.gateway}:${APT_PROXY_PORT}/";\nAcquire::https::Proxy "DIRECT";\n`);
     if (spec.stepTimeoutSec !== undefined) {
-      write("/etc/systemd/system/cloud-final.service.d/sovereign-rehearsal.conf", `[Service]\nEnvironment=CATALYST_STEP_TIMEOUT_SEC=${spec.stepTimeoutSec}\n`);
+      // cloud-init 24.3+ runs every stage in cloud-init-main.service (the stage
+      // units only signal it); older ones run runcmd in cloud-final.service.
+      for (const unit of ["cloud-init-main.service", "cloud-final.service"]) {
+        write(`/etc/systemd/system/${unit}.d/sovereign-rehearsal.conf`, `[Service]\nEnvironment=CATALYST_STEP_TIMEOUT_SEC=${spec.stepTimeoutSec}\n`);
+      }
     }
   }
 

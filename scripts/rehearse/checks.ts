@@ -170,7 +170,8 @@ export const unattendedUpgrades = check("apt-config dump: daily security-only un
     ];
     const wrong = want.filter(([k, v]) => (d.get(k) ?? []).slice(-1)[0] !== v).map(([k, v]) => `${k}=${JSON.stringify(d.get(k) ?? [])} (want ${v})`);
     // Every origin unattended-upgrades may install from is a security pocket.
-    const origins = [...(d.get("Unattended-Upgrade::Allowed-Origins") ?? []), ...(d.get("Unattended-Upgrade::Origins-Pattern") ?? [])];
+    // (apt-config prints a list's head as `Key "";`.)
+    const origins = [...(d.get("Unattended-Upgrade::Allowed-Origins") ?? []), ...(d.get("Unattended-Upgrade::Origins-Pattern") ?? [])].filter(Boolean);
     const notSecurity = origins.filter((o) => !/security/i.test(o));
     if (notSecurity.length > 0) wrong.push(`non-security origins allowed: ${notSecurity.join("; ")}`);
     if (origins.length === 0) wrong.push("no allowed origin at all");
