@@ -23,7 +23,7 @@ describe("the shipped example", () => {
   test("validates with the SPEC's defaults applied", () => {
     const s = parseSovereign(EXAMPLE_TEXT, "sovereigns/example.yaml");
     expect(s.stackName).toBe("omantel-omani-works");
-    expect(s.namePrefix).toBe("catalyst-omantel-omani-works");
+    expect(s.names).toMatchObject({ sovereignLabel: "omantel.omani.works", network: "catalyst-omantel-omani-works-net", sshKey: "catalyst-omantel-omani-works" });
     expect(s.controlPlane).toEqual({ serverType: "cx43", ha: false });
     expect(s.workers).toEqual({ serverType: "cx33", count: 0 });
     expect(s.hardening).toEqual({ unattendedUpgrades: true, fail2ban: true });

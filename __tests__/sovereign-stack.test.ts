@@ -202,20 +202,20 @@ describe("construct checks", () => {
   const scope = () => new TerraformStack(new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), "cdktf.outdir.")) }), "s");
 
   test("fails on a firewall source with host bits, naming the prop and the fix", () => {
-    expect(() => new SovereignFirewall(scope(), "Firewall", { namePrefix: "p", sshAllowedCidrs: ["10.0.0.1/8"] })).toThrow(
+    expect(() => new SovereignFirewall(scope(), "Firewall", { name: "p-fw", sshAllowedCidrs: ["10.0.0.1/8"] })).toThrow(
       new ConstructPropError("s/Firewall", "sshAllowedCidrs[0]", 'is "10.0.0.1/8": has host bits set: the network is 10.0.0.0/8'),
     );
   });
 
   test("fails on a load balancer private IP outside the subnet", () => {
     const s = scope();
-    const network = new SovereignNetwork(s, "Network", { namePrefix: "p", location: "fsn1" });
-    expect(() => new HetznerLoadBalancer(s, "LoadBalancer", { namePrefix: "p", location: "fsn1", network, privateIp: "10.0.2.5" })).toThrow(ConstructPropError);
-    expect(() => new HetznerLoadBalancer(new Construct(s, "x"), "LoadBalancer", { namePrefix: "p", location: "fsn1", network, loadBalancerType: "lb99" })).toThrow(/loadBalancerType is "lb99"; allowed: lb11, lb21, lb31/);
+    const network = new SovereignNetwork(s, "Network", { name: "p-net", location: "fsn1" });
+    expect(() => new HetznerLoadBalancer(s, "LoadBalancer", { name: "p-lb", location: "fsn1", network, privateIp: "10.0.2.5" })).toThrow(ConstructPropError);
+    expect(() => new HetznerLoadBalancer(new Construct(s, "x"), "LoadBalancer", { name: "p-lb", location: "fsn1", network, loadBalancerType: "lb99" })).toThrow(/loadBalancerType is "lb99"; allowed: lb11, lb21, lb31/);
   });
 
   test("fails on an unknown location", () => {
-    expect(() => new SovereignNetwork(scope(), "Network", { namePrefix: "p", location: "fra1" as never })).toThrow(/location is "fra1"; allowed: fsn1, nbg1, hel1, ash, hil, sin/);
+    expect(() => new SovereignNetwork(scope(), "Network", { name: "p-net", location: "fra1" as never })).toThrow(/location is "fra1"; allowed: fsn1, nbg1, hel1, ash, hil, sin/);
   });
 });
 

@@ -33,7 +33,9 @@ export const FQDN_PATTERN = new RegExp(`^(?=.{1,253}$)(${LABEL}\\.)+${LABEL}$`);
 const fqdn = z
   .string()
   .regex(FQDN_PATTERN, "must be a lowercase RFC 1035 domain name with at least two labels (letters, digits, '-'; each label starts with a letter, at most 63 characters), like omantel.omani.works")
-  .describe("The Sovereign's domain; names every resource (catalyst-<fqdn with dashes>) and the stack.");
+  .describe(
+    "The Sovereign's domain; names the stack (<fqdn with dashes>) and every Hetzner resource (catalyst-<stack>-<suffix>, or catalyst-<first 33 characters of the stack>-<hash>-<suffix> where that would exceed 63 characters) and is the value of the catalyst.openova.io/sovereign label (shortened to 52 characters plus -<hash> beyond 63). The hash: the first 10 hex digits of the FQDN's SHA-256.",
+  );
 
 const subdomain = z
   .string()

@@ -9,6 +9,7 @@ import { DEFAULT_LOAD_BALANCER_TYPE, LOAD_BALANCER_PRIVATE_IP, LOAD_BALANCER_TYP
 import { isIPv4 } from "net";
 import { ipv4ToNumber } from "../config/checks";
 import { ConstructPropError } from "../config/errors";
+import { checkResourceName } from "../config/names";
 import type { SovereignNetwork } from "./sovereign-network";
 
 /** One TCP service of the load balancer and how its targets' health is checked. */
@@ -32,8 +33,8 @@ export const SOVEREIGN_LB_SERVICES: readonly LoadBalancerServiceSpec[] = [
 
 /** Props of {@link HetznerLoadBalancer}. */
 export interface HetznerLoadBalancerProps {
-  /** Resource name prefix; the load balancer is `<prefix>-lb`. */
-  readonly namePrefix: string;
+  /** Name of the load balancer (a Sovereign's is `names.loadBalancer`, config/names.ts). */
+  readonly name: string;
   readonly location: Location;
   /** Network to attach to, at `privateIp`. */
   readonly network: SovereignNetwork;
@@ -74,6 +75,8 @@ export class HetznerLoadBalancer extends Construct {
 
   constructor(scope: Construct, id: string, props: HetznerLoadBalancerProps) {
     super(scope, id);
+    const nameProblem = checkResourceName(props.name);
+    if (nameProblem) throw new ConstructPropError(this.node.path, "name", `is invalid: ${nameProblem}`);
     const type = props.loadBalancerType ?? DEFAULT_LOAD_BALANCER_TYPE;
     if (!(LOAD_BALANCER_TYPES as readonly string[]).includes(type)) {
       throw new ConstructPropError(this.node.path, "loadBalancerType", `is ${JSON.stringify(type)}; allowed: ${LOAD_BALANCER_TYPES.join(", ")}`);
@@ -83,7 +86,7 @@ export class HetznerLoadBalancer extends Construct {
       throw new ConstructPropError(this.node.path, "privateIp", `is ${JSON.stringify(this.privateIp)}; it must be inside the subnet ${props.network.subnetCidr}`);
     }
     this.loadBalancer = new LoadBalancer(this, "Resource", {
-      name: `${props.namePrefix}-lb`,
+      name: props.name,
       loadBalancerType: type,
       location: props.location,
       algorithm: { type: "round_robin" },

@@ -60,18 +60,18 @@ export class SovereignStack extends TerraformStack {
     this.addOverride("terraform.required_providers.random.version", RANDOM_VERSION_RANGE);
 
     const protection = s.protection.enabled;
-    this.network = new SovereignNetwork(this, "Network", { namePrefix: s.namePrefix, location: s.location, deleteProtection: protection });
+    this.network = new SovereignNetwork(this, "Network", { name: s.names.network, location: s.location, deleteProtection: protection });
     this.firewall = new SovereignFirewall(this, "Firewall", {
-      namePrefix: s.namePrefix,
+      name: s.names.firewall,
       sshAllowedCidrs: s.ssh.allowedCidrs,
       apiAllowedCidrs: s.firewall.apiAllowedCidrs,
     });
     // The operator's own key, never generated: break-glass access and its
     // audit trail stay with a named person.
     // The key's comment is free text: escape Terraform template syntax in it.
-    const sshKey = new SshKey(this, "SshKey", { name: s.namePrefix, publicKey: escapeTerraformTemplate(s.ssh.publicKey) });
+    const sshKey = new SshKey(this, "SshKey", { name: s.names.sshKey, publicKey: escapeTerraformTemplate(s.ssh.publicKey) });
     this.loadBalancer = new HetznerLoadBalancer(this, "LoadBalancer", {
-      namePrefix: s.namePrefix,
+      name: s.names.loadBalancer,
       location: s.location,
       network: this.network,
       loadBalancerType: s.loadBalancer.type,
@@ -86,7 +86,7 @@ export class SovereignStack extends TerraformStack {
     this.controlPlane = new SovereignControlPlane(this, "ControlPlane", { ...context, serverType: s.controlPlane.serverType, ha: s.controlPlane.ha });
     this.workers = new WorkerPool(this, "Workers", { ...context, serverType: s.workers.serverType, count: s.workers.count, controlPlane: this.controlPlane });
 
-    Aspects.of(this).add(new SovereignLabels(s.fqdn));
+    Aspects.of(this).add(new SovereignLabels(s.names.sovereignLabel));
     this.addOutputs();
   }
 

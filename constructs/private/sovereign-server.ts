@@ -3,6 +3,7 @@ import { Construct } from "constructs";
 import { Server } from "../../.gen/providers/hcloud/server";
 import { LABEL_ROLE, SERVER_IMAGE } from "../../config/defaults";
 import { ConstructPropError } from "../../config/errors";
+import { checkServerName } from "../../config/names";
 import { SERVER_TYPE_PATTERN } from "../../config/sovereign-schema";
 import type { Sovereign } from "../../config/load";
 import type { NodeRole } from "../../userdata";
@@ -44,6 +45,8 @@ export function sovereignServer(
   spec: { name: string; role: NodeRole; serverType: string; privateIp: string; placementGroupId: string; dependsOn: ITerraformDependable[] },
 ): Server {
   const host = new Construct(scope, id);
+  const nameProblem = checkServerName(spec.name);
+  if (nameProblem) throw new ConstructPropError(host.node.path, "name", `is invalid: ${nameProblem}`);
   const userData = new CloudInitUserData(host, "UserData", {
     sovereign: ctx.sovereign,
     role: spec.role,
