@@ -144,6 +144,14 @@ describe("HA Sovereign with 3 workers in sin", () => {
     expect(Object.keys(json.resource.hcloud_load_balancer_target)).toHaveLength(3);
   });
 
+  test("every server joins the cloud subnet by subnet_id with alias_ips = [] (no network_id: no detach on apply, no last-subnet pick)", () => {
+    const [subnetId] = Object.keys(json.resource.hcloud_network_subnet);
+    expect(servers(json)).toHaveLength(6);
+    for (const server of servers(json)) {
+      expect(server.network).toEqual([{ subnet_id: `\${hcloud_network_subnet.${subnetId}.id}`, ip: server.network[0].ip, alias_ips: [] }]);
+    }
+  });
+
   test("servers 2 and 3 are created after server 1 and its load balancer target; workers after the control plane", () => {
     const [cp1, cp2, cp3, w1] = Object.keys(json.resource.hcloud_server).map((k) => json.resource.hcloud_server[k]);
     const cp1Ref = "hcloud_server.ControlPlane_Server1_8E89D869";
