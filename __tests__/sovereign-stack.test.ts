@@ -71,11 +71,29 @@ describe("solo Sovereign (the example)", () => {
     expect(services).toEqual([
       [80, 31080, "tcp", null],
       [443, 31443, "tcp", null],
-      [6443, 6443, "http", "/readyz"],
+      [6443, 6443, "tcp", null],
     ]);
-    const api = Object.values<any>(json.resource.hcloud_load_balancer_service).find((s) => s.listen_port === 6443);
-    expect(api.health_check.http).toEqual({ path: "/readyz", tls: true, status_codes: ["200"] });
     expect(Object.values<any>(json.resource.hcloud_load_balancer_target)).toEqual([expect.objectContaining({ type: "server", use_private_ip: true })]);
+  });
+
+  test("the API's health check is TCP: an HTTP check would carry no Host and k3s refuses anonymous /readyz", () => {
+    const api = Object.values<any>(json.resource.hcloud_load_balancer_service).find((s) => s.listen_port === 6443);
+    expect(api.health_check).toEqual({ protocol: "tcp", port: 6443, interval: 10, timeout: 5, retries: 3 });
+    // No k3s flag re-opens anonymous access to the API for a check that no longer needs it.
+    expect(JSON.stringify(json)).not.toContain("anonymous-auth");
+  });
+
+  test("an HTTP health check always sends a Host (domain)", () => {
+    const s = new TerraformStack(new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), "cdktf.outdir.")) }), "s");
+    const network = new SovereignNetwork(s, "Network", { name: "p-net", location: "fsn1" });
+    new HetznerLoadBalancer(s, "LoadBalancer", {
+      name: "p-lb",
+      location: "fsn1",
+      network,
+      services: [{ listenPort: 443, destinationPort: 8443, healthCheck: { kind: "https", path: "/healthz", domain: "api.example.com" } }],
+    });
+    const [service] = Object.values<any>(JSON.parse(Testing.synth(s)).resource.hcloud_load_balancer_service);
+    expect(service.health_check).toMatchObject({ protocol: "http", http: { domain: "api.example.com", path: "/healthz", tls: true } });
   });
 
   test("server and agent tokens: random, 64 letters and digits, no specials", () => {

@@ -48,7 +48,6 @@ describe("k3s configuration", () => {
       disable: ["traefik", "servicelb", "local-storage"],
       "disable-kube-proxy": true,
       "write-kubeconfig-mode": "0600",
-      "kube-apiserver-arg": ["anonymous-auth=true"],
     });
   });
 

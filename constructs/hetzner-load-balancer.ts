@@ -16,19 +16,32 @@ import type { SovereignNetwork } from "./sovereign-network";
 export interface LoadBalancerServiceSpec {
   readonly listenPort: number;
   readonly destinationPort: number;
-  /** Health check: an open TCP port, or an HTTPS GET answered with 200. */
-  readonly healthCheck: { readonly kind: "tcp" } | { readonly kind: "https"; readonly path: string };
+  /**
+   * Health check: an open TCP port, or an HTTPS GET answered with 200. An
+   * HTTP check names the Host it sends (`domain`): without it the checker's
+   * request carries no usable Host, and Go's HTTP servers (the Kubernetes API
+   * among them) answer an HTTP/1.1 request without Host with 400.
+   */
+  readonly healthCheck: { readonly kind: "tcp" } | { readonly kind: "https"; readonly path: string; readonly domain: string };
 }
 
 /**
  * The services of a Sovereign: HTTP and HTTPS to Cilium's Gateway NodePorts,
- * and the Kubernetes API, whose check asks the API server whether it is
- * ready rather than whether a port is open.
+ * and the Kubernetes API.
+ *
+ * The API's check is TCP, as kube-hetzner's and hetzner-k3s's are. An HTTPS
+ * GET of /readyz cannot pass on k3s: the request needs a Host (`domain`, see
+ * above), k3s starts kube-apiserver with anonymous-auth=false
+ * (k3s-io/k3s pkg/daemons/control/server.go) so an unauthenticated /readyz
+ * gets 401, and the serving certificate is signed by the cluster's own CA,
+ * which the checker does not know. A target that failed its check would get
+ * no API traffic, and servers 2-3 and the agents join through this service.
+ * Whether k3s is ready is checked on the server itself (the api-ready step).
  */
 export const SOVEREIGN_LB_SERVICES: readonly LoadBalancerServiceSpec[] = [
   { listenPort: 80, destinationPort: 31080, healthCheck: { kind: "tcp" } },
   { listenPort: 443, destinationPort: 31443, healthCheck: { kind: "tcp" } },
-  { listenPort: 6443, destinationPort: 6443, healthCheck: { kind: "https", path: "/readyz" } },
+  { listenPort: 6443, destinationPort: 6443, healthCheck: { kind: "tcp" } },
 ];
 
 /** Props of {@link HetznerLoadBalancer}. */
@@ -112,7 +125,7 @@ export class HetznerLoadBalancer extends Construct {
           interval: 10,
           timeout: 5,
           retries: 3,
-          ...(spec.healthCheck.kind === "https" ? { http: { path: spec.healthCheck.path, tls: true, statusCodes: ["200"] } } : {}),
+          ...(spec.healthCheck.kind === "https" ? { http: { domain: spec.healthCheck.domain, path: spec.healthCheck.path, tls: true, statusCodes: ["200"] } } : {}),
         },
       });
     }

@@ -60,10 +60,6 @@ export function k3sConfig(input: BootInput): K3sConfig {
     // Cilium replaces kube-proxy (kubeProxyReplacement in cilium.ts).
     "disable-kube-proxy": true,
     "write-kubeconfig-mode": "0600",
-    // k3s turns anonymous auth off; with it on, RBAC still allows anonymous
-    // callers only the public health and version endpoints, which is what
-    // lets the load balancer check /readyz instead of an open port.
-    "kube-apiserver-arg": ["anonymous-auth=true"],
   };
 }
 
