@@ -224,6 +224,37 @@ describe("bigger pools", () => {
   });
 });
 
+describe("README: rebuild one node", () => {
+  const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+  const rebuild = readme.slice(readme.indexOf("- **Rebuild one node**"), readme.indexOf("- **Several Sovereigns in one Hetzner project**"));
+  /** Code spans and fenced blocks of a Markdown text. */
+  const code = (text: string) => [...text.matchAll(/```[^\n]*\n([\s\S]*?)```|`([^`\n]+)`/g)].map((m) => m[1] ?? m[2]);
+  /** Terraform resource addresses named in code, placeholders (<address>) left out. */
+  const addresses = (text: string) => [...new Set(code(text).flatMap((c) => [...c.matchAll(/\b(hcloud_[a-z_]+|random_[a-z_]+)\.([A-Za-z_][A-Za-z0-9_-]*)(?![<A-Za-z0-9_-])/g)].map((m) => `${m[1]}.${m[2]}`)))];
+
+  test("every resource address the README's commands name exists in a synthesised stack", () => {
+    const json = synth(sovereignWith({ ...HA_SIN, protection: { enabled: true } }));
+    const named = addresses(readme);
+    // Not vacuous: the rebuild procedure names real addresses, not only a placeholder.
+    expect(addresses(rebuild).length).toBeGreaterThanOrEqual(2);
+    for (const address of named) {
+      const [type, id] = address.split(".");
+      expect({ address, exists: Boolean(json.resource[type]?.[id]) }).toEqual({ address, exists: true });
+    }
+  });
+
+  test("with protection on, the procedure lifts it with a deploy before -replace and restores it after", () => {
+    const off = rebuild.indexOf("`protection.enabled: false`");
+    const replace = rebuild.indexOf("terraform apply -replace=");
+    const on = rebuild.indexOf("`protection.enabled: true` again");
+    expect(off).toBeGreaterThan(-1);
+    expect(replace).toBeGreaterThan(off);
+    expect(rebuild.slice(off, replace)).toContain("npx cdktf deploy <stack>");
+    expect(on).toBeGreaterThan(replace);
+    expect(rebuild.slice(on)).toContain("npx cdktf deploy <stack>");
+  });
+});
+
 describe("construct checks", () => {
   const scope = () => new TerraformStack(new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), "cdktf.outdir.")) }), "s");
 
