@@ -271,6 +271,17 @@ describe("construct checks", () => {
     expect(() => new HetznerLoadBalancer(new Construct(s, "x"), "LoadBalancer", { name: "p-lb", location: "fsn1", network, loadBalancerType: "lb99" })).toThrow(/loadBalancerType is "lb99"; allowed: lb11, lb21, lb31/);
   });
 
+  test("fails on a resource name that is not one lowercase DNS label, naming the prop", () => {
+    expect(() => new SovereignNetwork(scope(), "Network", { name: "catalyst_net", location: "fsn1" })).toThrow(/^s\/Network: name is invalid: resource name "catalyst_net" is not one lowercase DNS label/);
+    expect(() => new SovereignFirewall(scope(), "Firewall", { name: "x".repeat(64) })).toThrow(/^s\/Firewall: name is invalid/);
+  });
+
+  test("fails on a server name that is not a host and node name", () => {
+    const s = sovereignWith();
+    const broken = { ...s, names: { ...s.names, controlPlaneServers: ["Catalyst-CP-1", ...s.names.controlPlaneServers.slice(1)] } };
+    expect(() => new SovereignStack(Testing.app(), "s", { sovereign: broken })).toThrow(/^s\/ControlPlane\/Server1: name is invalid: server name "Catalyst-CP-1" is not a Kubernetes node name/);
+  });
+
   test("fails on an unknown location", () => {
     expect(() => new SovereignNetwork(scope(), "Network", { name: "p-net", location: "fra1" as never })).toThrow(/location is "fra1"; allowed: fsn1, nbg1, hel1, ash, hil, sin/);
   });

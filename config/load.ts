@@ -135,15 +135,10 @@ export function loadSovereigns(dir: string, only?: string): Sovereign[] {
   }
 
   const seen = new Map<string, string>();
-  const labels = new Map<string, string>();
   for (const s of sovereigns) {
     const other = seen.get(s.stackName);
     if (other) problems.push({ file: s.file, path: "fqdn", message: `gives stack name ${s.stackName}, which ${other} already uses; every Sovereign needs its own FQDN` });
     else seen.set(s.stackName, s.file);
-    // The label must tell Sovereigns apart; a shortened one could only clash by a hash collision.
-    const labelOwner = labels.get(s.names.sovereignLabel);
-    if (labelOwner && !other) problems.push({ file: s.file, path: "fqdn", message: `gives Sovereign label ${s.names.sovereignLabel}, which ${labelOwner} already uses; change either FQDN` });
-    else labels.set(s.names.sovereignLabel, s.file);
   }
   if (problems.length > 0) throw new SovereignFileError(problems);
 
