@@ -166,6 +166,11 @@ describe("boot steps per role", () => {
     );
   });
 
+  test.each(NODE_ROLES)("%s can resume: it carries the step runner (catalyst-step --resume) and a step manifest", (role) => {
+    const paths = nodeCloudConfig(bootInput(role)).write_files.map((f) => f.path);
+    expect(paths).toEqual(expect.arrayContaining(["/usr/local/sbin/catalyst-step", "/etc/catalyst/steps"]));
+  });
+
   test("a secret file is owned by the step that declares it, generically: any step's flagged file lands in the manifest", () => {
     const secret = { path: "/etc/catalyst/any-token", content: "t", permissions: "0600" as const, removeOnFailure: true };
     expect(stepManifest([{ step: "a", packages: ["jq"] }, { step: "ccm-token", files: [secret], command: ["true"] }, { step: "b" }])).toBe("a jq\nccm-token /etc/catalyst/any-token\n");

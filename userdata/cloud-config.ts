@@ -66,8 +66,9 @@ export interface Fragment {
   readonly step: string;
   /**
    * Debian packages the step needs. cloud-init installs them all before
-   * runcmd; the step runner checks they are installed before the step runs
-   * (cloud-init carries on when apt fails), naming a missing one.
+   * runcmd; when the step has a command, the step runner checks they are
+   * installed before running it (cloud-init carries on when apt fails) and
+   * fails the step naming a missing one.
    */
   readonly packages?: readonly string[];
   readonly files?: readonly WriteFile[];
