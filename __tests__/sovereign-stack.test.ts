@@ -131,8 +131,13 @@ describe("solo Sovereign (the example)", () => {
       ["console_url", "control_plane_ip", "control_plane_private_ips", "gitops_repo_url", "kubernetes_api_endpoint", "load_balancer_ip", "load_balancer_private_ip", "server_names", "sovereign_fqdn", "worker_private_ips"].sort(),
     );
     expect(json.output.console_url.value).toBe("https://console.omantel.omani.works");
-    expect(json.output.gitops_repo_url.value).toBe("https://github.com/openova-io/openova//clusters/omantel.omani.works");
+    expect(json.output.gitops_repo_url.value).toBe("https://github.com/openova-io/openova//clusters/_template");
     expect(json.output.kubernetes_api_endpoint.value).toBe("https://${hcloud_load_balancer.LoadBalancer_BE9EEC3A.ipv4}:6443");
+  });
+
+  test("gitops_repo_url names the layout's tree: clusters/<fqdn> with gitops.layout per-fqdn", () => {
+    const perFqdn = synth(sovereignWith({ gitops: { layout: "per-fqdn" } }));
+    expect(perFqdn.output.gitops_repo_url.value).toBe("https://github.com/openova-io/openova//clusters/omantel.omani.works");
   });
 });
 

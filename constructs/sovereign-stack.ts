@@ -5,6 +5,7 @@ import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { HcloudProvider } from "../.gen/providers/hcloud/provider";
 import { SshKey } from "../.gen/providers/hcloud/ssh-key";
 import type { Sovereign } from "../config/load";
+import { gitopsClusterDir } from "../userdata/flux-bootstrap";
 import { API_PORT } from "../userdata/k3s";
 import { escapeTerraformTemplate } from "../userdata/render";
 import { HetznerLoadBalancer } from "./hetzner-load-balancer";
@@ -99,7 +100,7 @@ export class SovereignStack extends TerraformStack {
     output("load_balancer_ip", this.loadBalancer.publicIpv4, "Public IPv4 of the load balancer: point the Sovereign's DNS here.");
     output("sovereign_fqdn", s.fqdn, "The Sovereign's FQDN.");
     output("console_url", `https://console.${s.fqdn}`, "The Sovereign's console.");
-    output("gitops_repo_url", `${s.gitops.repoUrl}//clusters/${s.fqdn}`, "Where Flux takes this cluster's desired state from.");
+    output("gitops_repo_url", `${s.gitops.repoUrl}//${gitopsClusterDir(s)}`, "Where Flux takes this cluster's desired state from (the layout's cluster tree).");
     output("kubernetes_api_endpoint", `https://${this.loadBalancer.publicIpv4}:${API_PORT}`, "Kubernetes API through the load balancer (the posted kubeconfig's server).");
     output("load_balancer_private_ip", this.loadBalancer.privateIp, "Private IP of the load balancer: the address servers and agents join at.");
     output("control_plane_private_ips", this.controlPlane.privateIps, "Private IPs of the control-plane servers, server 1 first.");
