@@ -12,6 +12,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { SovereignFileError } from "../config/errors";
 import { Sovereign, parseSovereign } from "../config/load";
+import { gitopsClusterDir } from "../userdata/flux-bootstrap";
 import { sovereignJson } from "../userdata/sovereign-json";
 import { resolveVersions } from "../userdata/versions";
 import { requireTool, runcmdScript } from "./fixtures/boot";
@@ -49,7 +50,7 @@ function matrixSovereign([location, ha, count, hardening, postback, arch]: (type
     workers: { count, serverType: arch.worker },
     hardening: { fail2ban: hardening, unattendedUpgrades: hardening },
     postback: postback ? { deploymentId: `${i}`.padStart(16, "a"), apiUrl: "https://console.example.org/sovereign" } : null,
-    gitops: { repoUrl: `https://git.example.org/org${i}/gitops`, branch: `release/${i}` },
+    gitops: { repoUrl: `https://git.example.org/org${i}/gitops`, branch: `release/${i}`, layout: i % 2 ? "per-fqdn" : "template" },
   });
 }
 
@@ -108,7 +109,8 @@ realTools("the matrix of Sovereigns, as Terraform hands them to servers", () => 
       const [repo, kit] = yaml.loadAll(bootstrap) as any[];
       expect(repo.spec.url).toBe(s.sovereign.gitops.repoUrl);
       expect(repo.spec.ref.branch).toBe(s.sovereign.gitops.branch);
-      expect(kit.spec.path).toBe(`./clusters/${s.sovereign.fqdn}/bootstrap-kit`);
+      expect(kit.spec.path).toBe(`./${gitopsClusterDir(s.sovereign)}/bootstrap-kit`);
+      if (s.sovereign.gitops.layout === "template") expect(kit.spec.postBuild.substitute.SOVEREIGN_FQDN).toBe(s.sovereign.fqdn);
     }
   });
 

@@ -23,7 +23,7 @@ describe("the shipped example", () => {
   test("validates with the SPEC's defaults applied", () => {
     const s = parseSovereign(EXAMPLE_TEXT, "sovereigns/example.yaml");
     expect(s.stackName).toBe("omantel-omani-works");
-    expect(s.namePrefix).toBe("catalyst-omantel-omani-works");
+    expect(s.names).toMatchObject({ sovereignLabel: "omantel.omani.works", network: "catalyst-omantel-omani-works-net", sshKey: "catalyst-omantel-omani-works" });
     expect(s.controlPlane).toEqual({ serverType: "cx43", ha: false });
     expect(s.workers).toEqual({ serverType: "cx33", count: 0 });
     expect(s.hardening).toEqual({ unattendedUpgrades: true, fail2ban: true });
@@ -37,7 +37,9 @@ describe("the shipped example", () => {
     );
     expect(s.subdomain).toBe("acme");
     expect(s.k3s.version).toBe("v1.31.4+k3s1");
-    expect(s.gitops).toEqual({ repoUrl: "https://github.com/openova-io/openova", branch: "main" });
+    expect(s.gitops).toEqual({ repoUrl: "https://github.com/openova-io/openova", branch: "main", layout: "template" });
+    expect(s.k3s.localStorage).toBe(true);
+    expect(s.versions.flux).toBe("v2.4.0");
     expect(s.postback).toBeUndefined();
     expect(s.ssh.allowedCidrs).toEqual([]);
     // cx exists only in the EU: Singapore gets cpx.
@@ -92,9 +94,18 @@ const BAD: [string, Record<string, unknown>, string][] = [
   ["unknown state backend", { state: { backend: "consul" } }, "state.backend"],
   ["helm override without checksums", { versions: { helm: { version: "v3.16.4" } } }, "versions.helm.sha256Amd64"],
   ["cilium version with a v", { versions: { cilium: { version: "v1.16.5", chartSha256: "0".repeat(64) } } }, "versions.cilium.version"],
+  ["flux release whose flux2 chart is not known (it would break the GitOps adoption)", { versions: { flux: "v2.4.1" } }, "versions.flux"],
+  ["unknown gitops layout", { gitops: { layout: "per-cluster" } }, "gitops.layout"],
 ];
 
 describe("bad Sovereign files", () => {
+  test("fails on a Flux release without a known flux2 chart, naming the pairs that keep the GitOps adoption working", () => {
+    const problem = problemsOf(yaml.dump(exampleWith({ versions: { flux: "v2.4.1" } }))).find((p) => p.path === "versions.flux")!;
+    expect(problem.message).toBe(
+      `must be a Flux release whose flux2 chart is known: v2.3.0 (flux2 chart 2.13.0), v2.4.0 (flux2 chart 2.14.1), v2.5.1 (flux2 chart 2.15.0), v2.6.4 (flux2 chart 2.16.4); the GitOps repository's Flux HelmRelease must use that chart version, or its adoption rolls back and deletes Flux (got "v2.4.1")`,
+    );
+  });
+
   test.each(BAD)("fails on %s, naming the field", (_name, change, fieldPath) => {
     const problems = problemsOf(yaml.dump(exampleWith(change)));
     expect(problems.map((p) => p.path)).toContain(fieldPath);

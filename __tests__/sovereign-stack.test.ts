@@ -71,11 +71,29 @@ describe("solo Sovereign (the example)", () => {
     expect(services).toEqual([
       [80, 31080, "tcp", null],
       [443, 31443, "tcp", null],
-      [6443, 6443, "http", "/readyz"],
+      [6443, 6443, "tcp", null],
     ]);
-    const api = Object.values<any>(json.resource.hcloud_load_balancer_service).find((s) => s.listen_port === 6443);
-    expect(api.health_check.http).toEqual({ path: "/readyz", tls: true, status_codes: ["200"] });
     expect(Object.values<any>(json.resource.hcloud_load_balancer_target)).toEqual([expect.objectContaining({ type: "server", use_private_ip: true })]);
+  });
+
+  test("the API's health check is TCP: an HTTP check would carry no Host and k3s refuses anonymous /readyz", () => {
+    const api = Object.values<any>(json.resource.hcloud_load_balancer_service).find((s) => s.listen_port === 6443);
+    expect(api.health_check).toEqual({ protocol: "tcp", port: 6443, interval: 10, timeout: 5, retries: 3 });
+    // No k3s flag re-opens anonymous access to the API for a check that no longer needs it.
+    expect(JSON.stringify(json)).not.toContain("anonymous-auth");
+  });
+
+  test("an HTTP health check always sends a Host (domain)", () => {
+    const s = new TerraformStack(new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), "cdktf.outdir.")) }), "s");
+    const network = new SovereignNetwork(s, "Network", { name: "p-net", location: "fsn1" });
+    new HetznerLoadBalancer(s, "LoadBalancer", {
+      name: "p-lb",
+      location: "fsn1",
+      network,
+      services: [{ listenPort: 443, destinationPort: 8443, healthCheck: { kind: "https", path: "/healthz", domain: "api.example.com" } }],
+    });
+    const [service] = Object.values<any>(JSON.parse(Testing.synth(s)).resource.hcloud_load_balancer_service);
+    expect(service.health_check).toMatchObject({ protocol: "http", http: { domain: "api.example.com", path: "/healthz", tls: true } });
   });
 
   test("server and agent tokens: random, 64 letters and digits, no specials", () => {
@@ -113,8 +131,13 @@ describe("solo Sovereign (the example)", () => {
       ["console_url", "control_plane_ip", "control_plane_private_ips", "gitops_repo_url", "kubernetes_api_endpoint", "load_balancer_ip", "load_balancer_private_ip", "server_names", "sovereign_fqdn", "worker_private_ips"].sort(),
     );
     expect(json.output.console_url.value).toBe("https://console.omantel.omani.works");
-    expect(json.output.gitops_repo_url.value).toBe("https://github.com/openova-io/openova//clusters/omantel.omani.works");
+    expect(json.output.gitops_repo_url.value).toBe("https://github.com/openova-io/openova//clusters/_template");
     expect(json.output.kubernetes_api_endpoint.value).toBe("https://${hcloud_load_balancer.LoadBalancer_BE9EEC3A.ipv4}:6443");
+  });
+
+  test("gitops_repo_url names the layout's tree: clusters/<fqdn> with gitops.layout per-fqdn", () => {
+    const perFqdn = synth(sovereignWith({ gitops: { layout: "per-fqdn" } }));
+    expect(perFqdn.output.gitops_repo_url.value).toBe("https://github.com/openova-io/openova//clusters/omantel.omani.works");
   });
 });
 
@@ -142,6 +165,14 @@ describe("HA Sovereign with 3 workers in sin", () => {
       ["catalyst-omantel-omani-works-worker-3", "10.0.1.12", "cpx32"],
     ]);
     expect(Object.keys(json.resource.hcloud_load_balancer_target)).toHaveLength(3);
+  });
+
+  test("every server joins the cloud subnet by subnet_id with alias_ips = [] (no network_id: no detach on apply, no last-subnet pick)", () => {
+    const [subnetId] = Object.keys(json.resource.hcloud_network_subnet);
+    expect(servers(json)).toHaveLength(6);
+    for (const server of servers(json)) {
+      expect(server.network).toEqual([{ subnet_id: `\${hcloud_network_subnet.${subnetId}.id}`, ip: server.network[0].ip, alias_ips: [] }]);
+    }
   });
 
   test("servers 2 and 3 are created after server 1 and its load balancer target; workers after the control plane", () => {
@@ -198,24 +229,66 @@ describe("bigger pools", () => {
   });
 });
 
+describe("README: rebuild one node", () => {
+  const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+  const rebuild = readme.slice(readme.indexOf("- **Rebuild one node**"), readme.indexOf("- **Several Sovereigns in one Hetzner project**"));
+  /** Code spans and fenced blocks of a Markdown text. */
+  const code = (text: string) => [...text.matchAll(/```[^\n]*\n([\s\S]*?)```|`([^`\n]+)`/g)].map((m) => m[1] ?? m[2]);
+  /** Terraform resource addresses named in code, placeholders (<address>) left out. */
+  const addresses = (text: string) => [...new Set(code(text).flatMap((c) => [...c.matchAll(/\b(hcloud_[a-z_]+|random_[a-z_]+)\.([A-Za-z_][A-Za-z0-9_-]*)(?![<A-Za-z0-9_-])/g)].map((m) => `${m[1]}.${m[2]}`)))];
+
+  test("every resource address the README's commands name exists in a synthesised stack", () => {
+    const json = synth(sovereignWith({ ...HA_SIN, protection: { enabled: true } }));
+    const named = addresses(readme);
+    // Not vacuous: the rebuild procedure names real addresses, not only a placeholder.
+    expect(addresses(rebuild).length).toBeGreaterThanOrEqual(2);
+    for (const address of named) {
+      const [type, id] = address.split(".");
+      expect({ address, exists: Boolean(json.resource[type]?.[id]) }).toEqual({ address, exists: true });
+    }
+  });
+
+  test("with protection on, the procedure lifts it with a deploy before -replace and restores it after", () => {
+    const off = rebuild.indexOf("`protection.enabled: false`");
+    const replace = rebuild.indexOf("terraform apply -replace=");
+    const on = rebuild.indexOf("`protection.enabled: true` again");
+    expect(off).toBeGreaterThan(-1);
+    expect(replace).toBeGreaterThan(off);
+    expect(rebuild.slice(off, replace)).toContain("npx cdktf deploy <stack>");
+    expect(on).toBeGreaterThan(replace);
+    expect(rebuild.slice(on)).toContain("npx cdktf deploy <stack>");
+  });
+});
+
 describe("construct checks", () => {
   const scope = () => new TerraformStack(new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), "cdktf.outdir.")) }), "s");
 
   test("fails on a firewall source with host bits, naming the prop and the fix", () => {
-    expect(() => new SovereignFirewall(scope(), "Firewall", { namePrefix: "p", sshAllowedCidrs: ["10.0.0.1/8"] })).toThrow(
+    expect(() => new SovereignFirewall(scope(), "Firewall", { name: "p-fw", sshAllowedCidrs: ["10.0.0.1/8"] })).toThrow(
       new ConstructPropError("s/Firewall", "sshAllowedCidrs[0]", 'is "10.0.0.1/8": has host bits set: the network is 10.0.0.0/8'),
     );
   });
 
   test("fails on a load balancer private IP outside the subnet", () => {
     const s = scope();
-    const network = new SovereignNetwork(s, "Network", { namePrefix: "p", location: "fsn1" });
-    expect(() => new HetznerLoadBalancer(s, "LoadBalancer", { namePrefix: "p", location: "fsn1", network, privateIp: "10.0.2.5" })).toThrow(ConstructPropError);
-    expect(() => new HetznerLoadBalancer(new Construct(s, "x"), "LoadBalancer", { namePrefix: "p", location: "fsn1", network, loadBalancerType: "lb99" })).toThrow(/loadBalancerType is "lb99"; allowed: lb11, lb21, lb31/);
+    const network = new SovereignNetwork(s, "Network", { name: "p-net", location: "fsn1" });
+    expect(() => new HetznerLoadBalancer(s, "LoadBalancer", { name: "p-lb", location: "fsn1", network, privateIp: "10.0.2.5" })).toThrow(ConstructPropError);
+    expect(() => new HetznerLoadBalancer(new Construct(s, "x"), "LoadBalancer", { name: "p-lb", location: "fsn1", network, loadBalancerType: "lb99" })).toThrow(/loadBalancerType is "lb99"; allowed: lb11, lb21, lb31/);
+  });
+
+  test("fails on a resource name that is not one lowercase DNS label, naming the prop", () => {
+    expect(() => new SovereignNetwork(scope(), "Network", { name: "catalyst_net", location: "fsn1" })).toThrow(/^s\/Network: name is invalid: resource name "catalyst_net" is not one lowercase DNS label/);
+    expect(() => new SovereignFirewall(scope(), "Firewall", { name: "x".repeat(64) })).toThrow(/^s\/Firewall: name is invalid/);
+  });
+
+  test("fails on a server name that is not a host and node name", () => {
+    const s = sovereignWith();
+    const broken = { ...s, names: { ...s.names, controlPlaneServers: ["Catalyst-CP-1", ...s.names.controlPlaneServers.slice(1)] } };
+    expect(() => new SovereignStack(Testing.app(), "s", { sovereign: broken })).toThrow(/^s\/ControlPlane\/Server1: name is invalid: server name "Catalyst-CP-1" is not a Kubernetes node name/);
   });
 
   test("fails on an unknown location", () => {
-    expect(() => new SovereignNetwork(scope(), "Network", { namePrefix: "p", location: "fra1" as never })).toThrow(/location is "fra1"; allowed: fsn1, nbg1, hel1, ash, hil, sin/);
+    expect(() => new SovereignNetwork(scope(), "Network", { name: "p-net", location: "fra1" as never })).toThrow(/location is "fra1"; allowed: fsn1, nbg1, hel1, ash, hil, sin/);
   });
 });
 

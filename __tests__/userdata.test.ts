@@ -11,18 +11,22 @@ import {
   composeCloudConfig,
   escapeTerraformTemplate,
   nodeCloudConfig,
+  stepManifest,
   nodeSteps,
   renderCloudConfig,
   splitTokens,
 } from "../userdata";
-import { ciliumValues } from "../userdata/cilium";
-import { fluxBootstrapObjects } from "../userdata/flux-bootstrap";
+import { DEFAULT_FLUX_VERSION, FLUX_CHART_BY_RELEASE } from "../config/defaults";
+import { CILIUM_RELEASE, ciliumValues, ciliumValuesToKeep } from "../userdata/cilium";
+import { fluxBootstrapObjects, templateVariables } from "../userdata/flux-bootstrap";
+import { resolveVersions } from "../userdata/versions";
 import { hardeningStep, rebootTime } from "../userdata/hardening";
 import { k3sConfig } from "../userdata/k3s";
 import { stripShellComments } from "../userdata/private/shell";
 import { sovereignJson } from "../userdata/sovereign-json";
 import { gunzipSync } from "zlib";
 import { RUNTIME_EXAMPLE, bootInput, pyyamlLoad, requireTool, runcmdScript } from "./fixtures/boot";
+import { sovereignWith } from "./fixtures/sovereigns";
 
 /** A write_files item's content as cloud-init writes it. */
 function decodeContent(file: { encoding?: string; content: string }): string {
@@ -45,10 +49,9 @@ describe("k3s configuration", () => {
       "tls-san": ["omantel.omani.works", "203.0.113.10", "10.0.1.5"],
       "flannel-backend": "none",
       "disable-network-policy": true,
-      disable: ["traefik", "servicelb", "local-storage"],
+      disable: ["traefik", "servicelb"],
       "disable-kube-proxy": true,
       "write-kubeconfig-mode": "0600",
-      "kube-apiserver-arg": ["anonymous-auth=true"],
     });
   });
 
@@ -61,11 +64,14 @@ describe("k3s configuration", () => {
     expect(config.token).toBe(RUNTIME_EXAMPLE.clusterToken);
   });
 
-  test("servers 2-3 and agents wait for the cluster at the join address before installing", () => {
+  test("every role waits for its node-ip; servers 2-3 and agents also wait for the cluster at the join address", () => {
     expect(nodeSteps(bootInput("agent")).find((s) => s.step === "k3s")!.command).toEqual([
-      "/usr/local/lib/catalyst/k3s-install.sh", "v1.31.4+k3s1", "agent", "https://10.0.1.5:6443", "1200",
+      "/usr/local/lib/catalyst/k3s-install.sh", "v1.31.4+k3s1", "agent", "10.0.1.10", "300", "https://10.0.1.5:6443", "1200",
     ]);
-    expect(nodeSteps(bootInput("first-server")).find((s) => s.step === "k3s")!.command).toEqual(["/usr/local/lib/catalyst/k3s-install.sh", "v1.31.4+k3s1", "server"]);
+    expect(nodeSteps(bootInput("joining-server", { controlPlane: { ha: true } })).find((s) => s.step === "k3s")!.command).toEqual([
+      "/usr/local/lib/catalyst/k3s-install.sh", "v1.31.4+k3s1", "server", "10.0.1.3", "300", "https://10.0.1.5:6443", "1200",
+    ]);
+    expect(nodeSteps(bootInput("first-server")).find((s) => s.step === "k3s")!.command).toEqual(["/usr/local/lib/catalyst/k3s-install.sh", "v1.31.4+k3s1", "server", "10.0.1.2", "300"]);
   });
 
   test("agents carry only agent flags and only the agent token (server-only flags make k3s agent exit)", () => {
@@ -77,14 +83,15 @@ describe("k3s configuration", () => {
     });
   });
 
-  test("local-storage stays when the file keeps it", () => {
-    expect(k3sConfig(bootInput("first-server", { k3s: { localStorage: true } })).disable).toEqual(["traefik", "servicelb"]);
+  test("local-storage stays by default and goes only when the file says localStorage: false", () => {
+    expect(k3sConfig(bootInput("first-server")).disable).toEqual(["traefik", "servicelb"]);
+    expect(k3sConfig(bootInput("first-server", { k3s: { localStorage: false } })).disable).toEqual(["traefik", "servicelb", "local-storage"]);
   });
 });
 
 describe("boot steps per role", () => {
   test.each([
-    ["first-server", ["step-runner", "prep", "hardening", "sovereign-json", "k3s", "api-ready", "kubeconfig-postback", "postback-bearer-removed", "cilium", "flux", "pull-secret", "flux-bootstrap", "complete"]],
+    ["first-server", ["step-runner", "prep", "hardening", "sovereign-json", "k3s", "api-ready", "kubeconfig-postback", "cilium", "default-storage-class", "flux", "pull-secret", "flux-bootstrap", "complete"]],
     ["joining-server", ["step-runner", "prep", "hardening", "sovereign-json", "k3s", "complete"]],
     ["agent", ["step-runner", "prep", "hardening", "sovereign-json", "k3s", "complete"]],
   ] as const)("%s runs its steps in order", (role, steps) => {
@@ -149,12 +156,37 @@ describe("boot steps per role", () => {
     expect(rebootTime(ip)).toBe(time);
   });
 
-  test("secrets only later steps need are listed for removal when a step fails", () => {
+  test("the step manifest names each step's packages and the secret files only that step uses", () => {
     const config = nodeCloudConfig(bootInput("first-server"));
-    const list = config.write_files.find((f) => f.path === "/etc/catalyst/remove-on-failure")!;
-    expect(list.content).toBe("/etc/catalyst/postback-bearer\n/var/lib/catalyst/ghcr-pull-secret.yaml\n");
-    expect(list.permissions).toBe("0600");
-    expect(nodeCloudConfig(bootInput("agent")).write_files.map((f) => f.path)).not.toContain("/etc/catalyst/remove-on-failure");
+    const manifest = config.write_files.find((f) => f.path === "/etc/catalyst/steps")!;
+    expect(manifest.content).toBe(
+      [
+        "prep curl iptables jq ca-certificates git",
+        "hardening unattended-upgrades apt-listchanges fail2ban python3-systemd",
+        "kubeconfig-postback /etc/catalyst/postback-bearer",
+        "pull-secret /var/lib/catalyst/ghcr-pull-secret.yaml",
+        "",
+      ].join("\n"),
+    );
+    expect(manifest.permissions).toBe("0600");
+    expect(nodeCloudConfig(bootInput("agent")).write_files.find((f) => f.path === "/etc/catalyst/steps")!.content).toBe(
+      "prep curl iptables jq ca-certificates git\nhardening unattended-upgrades apt-listchanges fail2ban python3-systemd\n",
+    );
+  });
+
+  test.each(NODE_ROLES)("%s can resume: it carries the step runner (catalyst-step --resume) and a step manifest", (role) => {
+    const paths = nodeCloudConfig(bootInput(role)).write_files.map((f) => f.path);
+    expect(paths).toEqual(expect.arrayContaining(["/usr/local/sbin/catalyst-step", "/etc/catalyst/steps"]));
+  });
+
+  test("a secret file is owned by the step that declares it, generically: any step's flagged file lands in the manifest", () => {
+    const secret = { path: "/etc/catalyst/any-token", content: "t", permissions: "0600" as const, removeOnFailure: true };
+    expect(stepManifest([{ step: "a", packages: ["jq"] }, { step: "ccm-token", files: [secret], command: ["true"] }, { step: "b" }])).toBe("a jq\nccm-token /etc/catalyst/any-token\n");
+  });
+
+  test("fails when a step has secret files but no command that would use them", () => {
+    const secret = { path: "/etc/catalyst/t", content: "t", permissions: "0600" as const, removeOnFailure: true };
+    expect(() => stepManifest([{ step: "orphan", files: [secret] }])).toThrow(new CloudConfigConflictError("step orphan has secret files but no command that would use them"));
   });
 });
 
@@ -173,16 +205,76 @@ describe("cluster bootstrap objects", () => {
     });
   });
 
-  test("Flux follows clusters/<fqdn> of the repo and branch", () => {
+  test("by default Flux builds the shared clusters/_template tree with the Sovereign's values substituted", () => {
     const [repo, kit, infra] = fluxBootstrapObjects(bootInput("first-server", { gitops: { repoUrl: "https://git.example.org/acme/gitops", branch: "release/1.2" } }));
     expect(repo.spec).toEqual({
       interval: "1m",
       url: "https://git.example.org/acme/gitops",
       ref: { branch: "release/1.2" },
-      ignore: "/*\n!/clusters/omantel.omani.works\n!/platform\n!/products\n",
+      ignore: "/*\n!/clusters/_template\n!/platform\n!/products\n",
     });
-    expect(kit.spec).toMatchObject({ path: "./clusters/omantel.omani.works/bootstrap-kit", prune: true, wait: true, timeout: "30m" });
-    expect(infra.spec).toMatchObject({ path: "./clusters/omantel.omani.works/infrastructure", dependsOn: [{ name: "bootstrap-kit" }], wait: true, timeout: "30m" });
+    const substitute = { SOVEREIGN_FQDN: "omantel.omani.works", SOVEREIGN_SUBDOMAIN: "omantel", SOVEREIGN_LOCATION: "fsn1" };
+    expect(kit.spec).toEqual({
+      interval: "5m",
+      path: "./clusters/_template/bootstrap-kit",
+      prune: true,
+      sourceRef: { kind: "GitRepository", name: "openova" },
+      wait: true,
+      timeout: "30m",
+      postBuild: { substitute },
+    });
+    expect(infra.metadata.name).toBe("infrastructure-config");
+    expect(infra.spec).toMatchObject({ path: "./clusters/_template/infrastructure", dependsOn: [{ name: "bootstrap-kit" }], wait: true, timeout: "30m", postBuild: { substitute } });
+  });
+
+  test("gitops.layout per-fqdn follows clusters/<fqdn>, without substitution", () => {
+    const [repo, kit, infra] = fluxBootstrapObjects(bootInput("first-server", { gitops: { layout: "per-fqdn" } }));
+    expect(repo.spec.ignore).toBe("/*\n!/clusters/omantel.omani.works\n!/platform\n!/products\n");
+    expect(kit.spec.path).toBe("./clusters/omantel.omani.works/bootstrap-kit");
+    expect(infra.spec.path).toBe("./clusters/omantel.omani.works/infrastructure");
+    expect(kit.spec.postBuild).toBeUndefined();
+    expect(infra.spec.postBuild).toBeUndefined();
+  });
+
+  test("every substitution variable of the template layout is documented in the README's GitOps section", () => {
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## GitOps"), readme.indexOf("\n## ", readme.indexOf("## GitOps") + 1));
+    for (const name of Object.keys(templateVariables(sovereignWith()))) expect(section).toContain(`\${${name}}`);
+  });
+
+  test("the Cilium release is adoptable: name cilium in kube-system, and the README lists every value the GitOps side must keep", () => {
+    expect(CILIUM_RELEASE).toEqual({ name: "cilium", namespace: "kube-system" });
+    const script = fs.readFileSync(path.join(SCRIPTS_DIR, "cilium-install.sh"), "utf8");
+    expect(script).toContain(`helm upgrade --install ${CILIUM_RELEASE.name} `);
+    expect(script).toContain(`--namespace ${CILIUM_RELEASE.namespace} `);
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## GitOps"), readme.indexOf("\n## ", readme.indexOf("## GitOps") + 1));
+    for (const [key, value] of Object.entries(ciliumValuesToKeep(ciliumValues(bootInput("first-server"))))) expect(section).toContain(`\`${key}: ${value}\``);
+    for (const word of ["releaseName: cilium", "targetNamespace: kube-system", "storageNamespace: kube-system", "127.0.0.1", "6444"]) expect(section).toContain(word);
+  });
+
+  test("the boot-time Flux equals the appVersion of the flux2 chart the GitOps side must use (v2.4.0 = chart 2.14.1)", () => {
+    expect(DEFAULT_FLUX_VERSION).toBe("v2.4.0");
+    expect(resolveVersions(sovereignWith())).toMatchObject({ flux: "v2.4.0", fluxChart: "2.14.1" });
+    expect(resolveVersions(sovereignWith({ versions: { flux: "v2.5.1" } }))).toMatchObject({ flux: "v2.5.1", fluxChart: "2.15.0" });
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    for (const [flux, chart] of Object.entries(FLUX_CHART_BY_RELEASE)) expect(readme).toMatch(new RegExp(`${flux.replace(/\./g, "\\.")}[^\n]*chart ${chart.replace(/\./g, "\\.")}`));
+  });
+
+  test("with local storage (the default) the first server marks local-path the default StorageClass before Flux, waiting for the object, not a pod", () => {
+    const steps = nodeSteps(bootInput("first-server"));
+    const names = steps.map((s) => s.step);
+    const storage = steps.find((s) => s.step === "default-storage-class")!;
+    expect(storage.command).toEqual([
+      "/usr/local/lib/catalyst/kubectl-until.sh", "300", "annotate", "--overwrite", "storageclass", "local-path", "storageclass.kubernetes.io/is-default-class=true",
+    ]);
+    expect(names.indexOf("default-storage-class")).toBeGreaterThan(names.indexOf("api-ready"));
+    expect(names.indexOf("default-storage-class")).toBeLessThan(names.indexOf("flux"));
+    expect(names.indexOf("default-storage-class")).toBeLessThan(names.indexOf("flux-bootstrap"));
+    // Nothing before Cilium waits for a pod (no pod is Ready without the CNI).
+    for (const step of steps.slice(0, names.indexOf("cilium"))) expect(JSON.stringify(step.command ?? [])).not.toMatch(/pod|rollout|condition=Ready/);
+    expect(nodeSteps(bootInput("first-server", { k3s: { localStorage: false } })).map((s) => s.step)).not.toContain("default-storage-class");
+    expect(nodeSteps(bootInput("agent")).map((s) => s.step)).not.toContain("default-storage-class");
   });
 
   test("sovereign.json has the reference's keys and the file's values", () => {
@@ -202,10 +294,20 @@ describe("cluster bootstrap objects", () => {
 });
 
 describe("composition", () => {
-  test("fails when two steps write one path", () => {
+  test("fails when two steps write one path with different content", () => {
     const file = { path: "/etc/x", content: "x", permissions: "0644" as const };
-    expect(() => composeCloudConfig([{ step: "a", files: [file] }, { step: "b", files: [file] }], { stepRunner: "/r", finalMessage: "m" })).toThrow(
+    expect(() => composeCloudConfig([{ step: "a", files: [file] }, { step: "b", files: [{ ...file, content: "y" }] }], { stepRunner: "/r", finalMessage: "m" })).toThrow(
       new CloudConfigConflictError("/etc/x is written by both step a and step b"),
+    );
+  });
+
+  test("a file two steps declare identically (a shared script) is written once; a shared secret is refused", () => {
+    const file = { path: "/etc/x", content: "x", permissions: "0755" as const };
+    const config = composeCloudConfig([{ step: "a", files: [file] }, { step: "b", files: [{ ...file }] }], { stepRunner: "/r", finalMessage: "m" });
+    expect(config.write_files).toEqual([file]);
+    const secret = { ...file, removeOnFailure: true };
+    expect(() => composeCloudConfig([{ step: "a", files: [secret], command: ["true"] }, { step: "b", files: [secret], command: ["true"] }], { stepRunner: "/r", finalMessage: "m" })).toThrow(
+      CloudConfigConflictError,
     );
   });
 
@@ -330,7 +432,7 @@ describe("scripts", () => {
 
   test("shipping keeps the shebang and every command line, drops comments", () => {
     expect(stripShellComments("#!/bin/bash\n# doc\nset -eu\n\n  # indented\necho '#not a comment'\n", "x.sh")).toBe(
-      "#!/bin/bash\n# sovereign-cdktf userdata/scripts/x.sh, comments stripped\nset -eu\necho '#not a comment'\n",
+      "#!/bin/bash\n# userdata/scripts/x.sh (sovereign-cdktf)\nset -eu\necho '#not a comment'\n",
     );
   });
 
@@ -338,9 +440,9 @@ describe("scripts", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steps-"));
     const runner = path.join(SCRIPTS_DIR, "catalyst-step.sh");
     const secrets = fs.mkdtempSync(path.join(os.tmpdir(), "secrets-"));
-    const env = { ...process.env, CATALYST_STEPS_DIR: dir, CATALYST_REMOVE_ON_FAILURE: path.join(secrets, "list") };
+    const env = { ...process.env, CATALYST_STEPS_DIR: dir, CATALYST_STEP_MANIFEST: path.join(secrets, "list") };
     fs.writeFileSync(path.join(secrets, "token"), "s3cr3t");
-    fs.writeFileSync(path.join(secrets, "list"), `${path.join(secrets, "token")}\n`);
+    fs.writeFileSync(path.join(secrets, "list"), `later ${path.join(secrets, "token")}\n`);
     try {
       execFileSync("bash", [runner, "one", "true"], { env, stdio: "pipe" });
       expect(fs.existsSync(path.join(secrets, "token"))).toBe(true);

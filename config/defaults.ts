@@ -63,11 +63,39 @@ export const MAX_SERVERS_PER_SPREAD_GROUP = 10;
 
 /** k3s release installed when the file names none. */
 export const DEFAULT_K3S_VERSION = "v1.31.4+k3s1";
-/** Flux release whose install manifest is applied. */
-export const DEFAULT_FLUX_VERSION = "v2.4.0";
+/**
+ * Flux releases the boot may install, each with the flux2 Helm chart
+ * (fluxcd-community/helm-charts, charts/flux2) whose appVersion it is: the
+ * GitOps repository's Flux HelmRelease adopts the boot-time Flux, and a
+ * chart carrying another Flux fails on CRD storedVersions, rolls back and
+ * the rollback deletes every Flux controller. Pairs read from that chart's
+ * Chart.yaml history (2.13.0 of 2024-05-13, 2.14.1 of 2024-10-17, 2.15.0 of
+ * 2025-02-25, 2.16.4 of 2025-08-08).
+ */
+export const FLUX_CHART_BY_RELEASE = {
+  "v2.3.0": "2.13.0",
+  "v2.4.0": "2.14.1",
+  "v2.5.1": "2.15.0",
+  "v2.6.4": "2.16.4",
+} as const;
+/** A Flux release the boot may install. */
+export type FluxRelease = keyof typeof FLUX_CHART_BY_RELEASE;
+/** Flux release whose install manifest is applied (= the GitOps repository's flux2 chart 2.14.1). */
+export const DEFAULT_FLUX_VERSION: FluxRelease = "v2.4.0";
 
 /** GitOps repository every Sovereign's Flux follows when the file names none. */
 export const DEFAULT_GITOPS_REPO_URL = "https://github.com/openova-io/openova";
+/**
+ * How the GitOps repository is laid out: `template`, one shared
+ * clusters/_template tree every Sovereign follows with its own values
+ * substituted by Flux; `per-fqdn`, a clusters/<fqdn> directory per Sovereign,
+ * which must exist in the repository before the Sovereign is provisioned.
+ */
+export const GITOPS_LAYOUTS = ["template", "per-fqdn"] as const;
+/** A GitOps repository layout. */
+export type GitopsLayout = (typeof GITOPS_LAYOUTS)[number];
+/** Layout when the file names none. */
+export const DEFAULT_GITOPS_LAYOUT: GitopsLayout = "template";
 /** Branch Flux follows when the file names none. */
 export const DEFAULT_GITOPS_BRANCH = "main";
 /** Provisioning API that receives the kubeconfig when the file names none. */

@@ -8,6 +8,7 @@ import * as yaml from "js-yaml";
 import type { z } from "zod";
 import { defaultServerType } from "./defaults";
 import { SovereignFileError, SovereignFileProblem } from "./errors";
+import { SovereignNames, checkSovereignNames, sovereignNames } from "./names";
 import { SovereignFile, sovereignFileSchema } from "./sovereign-schema";
 
 /** A validated Sovereign: the file's values with defaults, plus derived names. */
@@ -20,8 +21,8 @@ export interface Sovereign extends Omit<SovereignFile, "controlPlane" | "workers
   readonly subdomain: string;
   /** Terraform stack name: the FQDN with dots replaced by dashes. */
   readonly stackName: string;
-  /** Resource name prefix: `catalyst-<stackName>`. */
-  readonly namePrefix: string;
+  /** Name of every Hetzner resource and the Sovereign label value (config/names.ts). */
+  readonly names: SovereignNames;
 }
 
 /** The Terraform variables that hold what must never be written in a Sovereign file. */
@@ -77,6 +78,12 @@ export function parseSovereign(text: string, file: string): Sovereign {
 
   const value = result.data!;
   const stackName = value.fqdn.replace(/\./g, "-");
+  // Every FQDN the schema accepts yields valid names; this guards the rule, not the input.
+  const names = sovereignNames(value.fqdn);
+  const nameProblems = checkSovereignNames(names);
+  if (nameProblems.length > 0) {
+    throw new SovereignFileError(nameProblems.map((problem) => ({ file, path: "fqdn", message: `gives an invalid Hetzner name or label: ${problem}` })));
+  }
   return {
     ...value,
     // Defaults that depend on the location (cx and cax exist only in the EU).
@@ -85,7 +92,7 @@ export function parseSovereign(text: string, file: string): Sovereign {
     file,
     subdomain: value.subdomain ?? value.fqdn.split(".")[0],
     stackName,
-    namePrefix: `catalyst-${stackName}`,
+    names,
   };
 }
 

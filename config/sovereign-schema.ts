@@ -11,7 +11,10 @@
 import { z } from "zod";
 import {
   DEFAULT_FLUX_VERSION,
+  FLUX_CHART_BY_RELEASE,
   DEFAULT_GITOPS_BRANCH,
+  DEFAULT_GITOPS_LAYOUT,
+  GITOPS_LAYOUTS,
   DEFAULT_GITOPS_REPO_URL,
   DEFAULT_K3S_VERSION,
   DEFAULT_LOAD_BALANCER_TYPE,
@@ -33,7 +36,9 @@ export const FQDN_PATTERN = new RegExp(`^(?=.{1,253}$)(${LABEL}\\.)+${LABEL}$`);
 const fqdn = z
   .string()
   .regex(FQDN_PATTERN, "must be a lowercase RFC 1035 domain name with at least two labels (letters, digits, '-'; each label starts with a letter, at most 63 characters), like omantel.omani.works")
-  .describe("The Sovereign's domain; names every resource (catalyst-<fqdn with dashes>) and the stack.");
+  .describe(
+    "The Sovereign's domain; names the stack (<fqdn with dashes>) and every Hetzner resource (catalyst-<stack>-<suffix>, or catalyst-<first 33 characters of the stack>-<hash>-<suffix> where that would exceed 63 characters) and is the value of the catalyst.openova.io/sovereign label (shortened to 52 characters plus -<hash> beyond 63). The hash: the first 10 hex digits of the FQDN's SHA-256.",
+  );
 
 const subdomain = z
   .string()
@@ -107,10 +112,12 @@ const k3s = z
       .describe(`k3s release installed on every server. Default: ${DEFAULT_K3S_VERSION}.`),
     localStorage: z
       .boolean({ error: "must be true or false" })
-      .default(false)
-      .describe("Keep k3s's local-path storage provisioner. Default: false (the GitOps tree installs the Hetzner CSI driver)."),
+      .default(true)
+      .describe(
+        "Keep k3s's local-path storage provisioner and make its local-path StorageClass the default before Flux starts (the bootstrap kit's volume claims wait for a default class). false: no local-path, and the GitOps tree must provide a default StorageClass itself. Default: true.",
+      ),
   })
-  .default({ version: DEFAULT_K3S_VERSION, localStorage: false })
+  .default({ version: DEFAULT_K3S_VERSION, localStorage: true })
   .describe("k3s settings.");
 
 const cidrList = (what: string) =>
@@ -175,9 +182,15 @@ const gitops = z
       .regex(BRANCH_PATTERN, "must be a valid git branch name (no spaces, '..', '~', '^', ':', '?', '*', '[', '\\', '@{', no leading '-' or '.', no trailing '/', '.' or '.lock')")
       .default(DEFAULT_GITOPS_BRANCH)
       .describe(`Branch Flux follows. Default: ${DEFAULT_GITOPS_BRANCH}.`),
+    layout: z
+      .enum(GITOPS_LAYOUTS, { error: `must be one of ${GITOPS_LAYOUTS.join(", ")}` })
+      .default(DEFAULT_GITOPS_LAYOUT)
+      .describe(
+        `Where in the repository the cluster's tree is. template: the shared clusters/_template, with the Sovereign's values substituted by Flux (\${SOVEREIGN_FQDN} and the others in the README's GitOps section); per-fqdn: clusters/<fqdn>, which must be committed before provisioning. Default: ${DEFAULT_GITOPS_LAYOUT}.`,
+      ),
   })
-  .default({ repoUrl: DEFAULT_GITOPS_REPO_URL, branch: DEFAULT_GITOPS_BRANCH })
-  .describe("Where the Sovereign's Flux takes its desired state from: clusters/<fqdn> in this repository.");
+  .default({ repoUrl: DEFAULT_GITOPS_REPO_URL, branch: DEFAULT_GITOPS_BRANCH, layout: DEFAULT_GITOPS_LAYOUT })
+  .describe("Where the Sovereign's Flux takes its desired state from: a git repository, branch and layout.");
 
 const registry = z
   .strictObject({
@@ -226,10 +239,17 @@ const versions = z
       .optional()
       .describe("Cilium Helm chart, with the SHA-256 of its archive. Default: the pinned chart in userdata/versions.ts."),
     flux: z
-      .string()
-      .regex(/^v[0-9]+\.[0-9]+\.[0-9]+$/, "must be a Flux release like v2.4.0")
+      .enum(Object.keys(FLUX_CHART_BY_RELEASE) as [keyof typeof FLUX_CHART_BY_RELEASE], {
+        error: `must be a Flux release whose flux2 chart is known: ${Object.entries(FLUX_CHART_BY_RELEASE)
+          .map(([flux, chart]) => `${flux} (flux2 chart ${chart})`)
+          .join(", ")}; the GitOps repository's Flux HelmRelease must use that chart version, or its adoption rolls back and deletes Flux`,
+      })
       .default(DEFAULT_FLUX_VERSION)
-      .describe(`Flux release whose install manifest is applied. Default: ${DEFAULT_FLUX_VERSION}.`),
+      .describe(
+        `Flux release whose install manifest is applied; the GitOps repository's flux2 chart must carry the same Flux (${Object.entries(FLUX_CHART_BY_RELEASE)
+          .map(([flux, chart]) => `${flux}: chart ${chart}`)
+          .join(", ")}). Default: ${DEFAULT_FLUX_VERSION}.`,
+      ),
     helm: z
       .strictObject({
         version: z.string().regex(HELM_VERSION_PATTERN, "must be a Helm 3 release like v3.16.4").describe("Helm release, like v3.16.4."),

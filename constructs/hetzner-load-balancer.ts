@@ -9,31 +9,45 @@ import { DEFAULT_LOAD_BALANCER_TYPE, LOAD_BALANCER_PRIVATE_IP, LOAD_BALANCER_TYP
 import { isIPv4 } from "net";
 import { ipv4ToNumber } from "../config/checks";
 import { ConstructPropError } from "../config/errors";
+import { checkResourceName } from "../config/names";
 import type { SovereignNetwork } from "./sovereign-network";
 
 /** One TCP service of the load balancer and how its targets' health is checked. */
 export interface LoadBalancerServiceSpec {
   readonly listenPort: number;
   readonly destinationPort: number;
-  /** Health check: an open TCP port, or an HTTPS GET answered with 200. */
-  readonly healthCheck: { readonly kind: "tcp" } | { readonly kind: "https"; readonly path: string };
+  /**
+   * Health check: an open TCP port, or an HTTPS GET answered with 200. An
+   * HTTP check names the Host it sends (`domain`): without it the checker's
+   * request carries no usable Host, and Go's HTTP servers (the Kubernetes API
+   * among them) answer an HTTP/1.1 request without Host with 400.
+   */
+  readonly healthCheck: { readonly kind: "tcp" } | { readonly kind: "https"; readonly path: string; readonly domain: string };
 }
 
 /**
  * The services of a Sovereign: HTTP and HTTPS to Cilium's Gateway NodePorts,
- * and the Kubernetes API, whose check asks the API server whether it is
- * ready rather than whether a port is open.
+ * and the Kubernetes API.
+ *
+ * The API's check is TCP, as kube-hetzner's and hetzner-k3s's are. An HTTPS
+ * GET of /readyz cannot pass on k3s: the request needs a Host (`domain`, see
+ * above), k3s starts kube-apiserver with anonymous-auth=false
+ * (k3s-io/k3s pkg/daemons/control/server.go) so an unauthenticated /readyz
+ * gets 401, and the serving certificate is signed by the cluster's own CA,
+ * which the checker does not know. A target that failed its check would get
+ * no API traffic, and servers 2-3 and the agents join through this service.
+ * Whether k3s is ready is checked on the server itself (the api-ready step).
  */
 export const SOVEREIGN_LB_SERVICES: readonly LoadBalancerServiceSpec[] = [
   { listenPort: 80, destinationPort: 31080, healthCheck: { kind: "tcp" } },
   { listenPort: 443, destinationPort: 31443, healthCheck: { kind: "tcp" } },
-  { listenPort: 6443, destinationPort: 6443, healthCheck: { kind: "https", path: "/readyz" } },
+  { listenPort: 6443, destinationPort: 6443, healthCheck: { kind: "tcp" } },
 ];
 
 /** Props of {@link HetznerLoadBalancer}. */
 export interface HetznerLoadBalancerProps {
-  /** Resource name prefix; the load balancer is `<prefix>-lb`. */
-  readonly namePrefix: string;
+  /** Name of the load balancer (a Sovereign's is `names.loadBalancer`, config/names.ts). */
+  readonly name: string;
   readonly location: Location;
   /** Network to attach to, at `privateIp`. */
   readonly network: SovereignNetwork;
@@ -74,6 +88,8 @@ export class HetznerLoadBalancer extends Construct {
 
   constructor(scope: Construct, id: string, props: HetznerLoadBalancerProps) {
     super(scope, id);
+    const nameProblem = checkResourceName(props.name);
+    if (nameProblem) throw new ConstructPropError(this.node.path, "name", `is invalid: ${nameProblem}`);
     const type = props.loadBalancerType ?? DEFAULT_LOAD_BALANCER_TYPE;
     if (!(LOAD_BALANCER_TYPES as readonly string[]).includes(type)) {
       throw new ConstructPropError(this.node.path, "loadBalancerType", `is ${JSON.stringify(type)}; allowed: ${LOAD_BALANCER_TYPES.join(", ")}`);
@@ -83,7 +99,7 @@ export class HetznerLoadBalancer extends Construct {
       throw new ConstructPropError(this.node.path, "privateIp", `is ${JSON.stringify(this.privateIp)}; it must be inside the subnet ${props.network.subnetCidr}`);
     }
     this.loadBalancer = new LoadBalancer(this, "Resource", {
-      name: `${props.namePrefix}-lb`,
+      name: props.name,
       loadBalancerType: type,
       location: props.location,
       algorithm: { type: "round_robin" },
@@ -109,7 +125,7 @@ export class HetznerLoadBalancer extends Construct {
           interval: 10,
           timeout: 5,
           retries: 3,
-          ...(spec.healthCheck.kind === "https" ? { http: { path: spec.healthCheck.path, tls: true, statusCodes: ["200"] } } : {}),
+          ...(spec.healthCheck.kind === "https" ? { http: { domain: spec.healthCheck.domain, path: spec.healthCheck.path, tls: true, statusCodes: ["200"] } } : {}),
         },
       });
     }

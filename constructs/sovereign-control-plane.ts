@@ -34,15 +34,15 @@ export class SovereignControlPlane extends Construct {
     super(scope, id);
     checkServerType(this, props.serverType, "cx43");
     const count = props.ha ? 3 : 1;
-    const prefix = props.sovereign.namePrefix;
-    this.placementGroup = new PlacementGroup(this, "PlacementGroup", { name: `${prefix}-cp`, type: "spread" });
+    const names = props.sovereign.names;
+    this.placementGroup = new PlacementGroup(this, "PlacementGroup", { name: names.controlPlanePlacementGroup, type: "spread" });
     this.privateIps = CONTROL_PLANE_PRIVATE_IPS.slice(0, count);
     const servers: Server[] = [];
     let firstTarget: LoadBalancerTarget | undefined;
     for (let i = 0; i < count; i++) {
       const first = i === 0;
       const server = sovereignServer(this, `Server${i + 1}`, props, {
-        name: `${prefix}-cp-${i + 1}`,
+        name: names.controlPlaneServers[i],
         role: first ? "first-server" : "joining-server",
         serverType: props.serverType,
         privateIp: this.privateIps[i],

@@ -2,11 +2,12 @@ import { Construct } from "constructs";
 import { Firewall, FirewallRule } from "../.gen/providers/hcloud/firewall";
 import { checkCidr } from "../config/checks";
 import { ConstructPropError } from "../config/errors";
+import { checkResourceName } from "../config/names";
 
 /** Props of {@link SovereignFirewall}. */
 export interface SovereignFirewallProps {
-  /** Resource name prefix; the firewall is `<prefix>-fw`. */
-  readonly namePrefix: string;
+  /** Name of the firewall (a Sovereign's is `names.firewall`, config/names.ts). */
+  readonly name: string;
   /**
    * Sources allowed to SSH (tcp 22) to the servers' public addresses.
    * @default [] — no SSH rule at all
@@ -35,6 +36,8 @@ export class SovereignFirewall extends Construct {
 
   constructor(scope: Construct, id: string, props: SovereignFirewallProps) {
     super(scope, id);
+    const nameProblem = checkResourceName(props.name);
+    if (nameProblem) throw new ConstructPropError(this.node.path, "name", `is invalid: ${nameProblem}`);
     const ssh = props.sshAllowedCidrs ?? [];
     const api = props.apiAllowedCidrs ?? [];
     for (const [prop, list] of [["sshAllowedCidrs", ssh], ["apiAllowedCidrs", api]] as const) {
@@ -46,6 +49,6 @@ export class SovereignFirewall extends Construct {
     const rules: FirewallRule[] = [{ description: "ICMP (ping, path MTU discovery)", direction: "in", protocol: "icmp", sourceIps: ANYWHERE }];
     if (ssh.length > 0) rules.push({ description: "SSH from the allowed sources", direction: "in", protocol: "tcp", port: "22", sourceIps: [...ssh] });
     if (api.length > 0) rules.push({ description: "Kubernetes API from the allowed sources", direction: "in", protocol: "tcp", port: "6443", sourceIps: [...api] });
-    this.firewall = new Firewall(this, "Resource", { name: `${props.namePrefix}-fw`, rule: rules });
+    this.firewall = new Firewall(this, "Resource", { name: props.name, rule: rules });
   }
 }

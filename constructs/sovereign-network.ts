@@ -4,11 +4,12 @@ import { Network } from "../.gen/providers/hcloud/network";
 import { NetworkSubnet } from "../.gen/providers/hcloud/network-subnet";
 import { LOCATIONS, Location, NETWORK_CIDR, NETWORK_ZONE_BY_LOCATION, SUBNET_CIDR } from "../config/defaults";
 import { ConstructPropError } from "../config/errors";
+import { checkResourceName } from "../config/names";
 
 /** Props of {@link SovereignNetwork}. */
 export interface SovereignNetworkProps {
-  /** Resource name prefix (`catalyst-<fqdn with dashes>`); the network is `<prefix>-net`. */
-  readonly namePrefix: string;
+  /** Name of the network (a Sovereign's is `names.network`, config/names.ts). */
+  readonly name: string;
   /** Hetzner location; picks the subnet's network zone. */
   readonly location: Location;
   /**
@@ -34,8 +35,10 @@ export class SovereignNetwork extends Construct {
     const zone = (NETWORK_ZONE_BY_LOCATION as Record<string, string>)[props.location];
     if (!zone) throw new ConstructPropError(this.node.path, "location", `is ${JSON.stringify(props.location)}; allowed: ${LOCATIONS.join(", ")}`);
     this.networkZone = zone;
+    const nameProblem = checkResourceName(props.name);
+    if (nameProblem) throw new ConstructPropError(this.node.path, "name", `is invalid: ${nameProblem}`);
     this.network = new Network(this, "Resource", {
-      name: `${props.namePrefix}-net`,
+      name: props.name,
       ipRange: NETWORK_CIDR,
       deleteProtection: props.deleteProtection ?? false,
     });

@@ -5,6 +5,7 @@ import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { HcloudProvider } from "../.gen/providers/hcloud/provider";
 import { SshKey } from "../.gen/providers/hcloud/ssh-key";
 import type { Sovereign } from "../config/load";
+import { gitopsClusterDir } from "../userdata/flux-bootstrap";
 import { API_PORT } from "../userdata/k3s";
 import { escapeTerraformTemplate } from "../userdata/render";
 import { HetznerLoadBalancer } from "./hetzner-load-balancer";
@@ -60,18 +61,18 @@ export class SovereignStack extends TerraformStack {
     this.addOverride("terraform.required_providers.random.version", RANDOM_VERSION_RANGE);
 
     const protection = s.protection.enabled;
-    this.network = new SovereignNetwork(this, "Network", { namePrefix: s.namePrefix, location: s.location, deleteProtection: protection });
+    this.network = new SovereignNetwork(this, "Network", { name: s.names.network, location: s.location, deleteProtection: protection });
     this.firewall = new SovereignFirewall(this, "Firewall", {
-      namePrefix: s.namePrefix,
+      name: s.names.firewall,
       sshAllowedCidrs: s.ssh.allowedCidrs,
       apiAllowedCidrs: s.firewall.apiAllowedCidrs,
     });
     // The operator's own key, never generated: break-glass access and its
     // audit trail stay with a named person.
     // The key's comment is free text: escape Terraform template syntax in it.
-    const sshKey = new SshKey(this, "SshKey", { name: s.namePrefix, publicKey: escapeTerraformTemplate(s.ssh.publicKey) });
+    const sshKey = new SshKey(this, "SshKey", { name: s.names.sshKey, publicKey: escapeTerraformTemplate(s.ssh.publicKey) });
     this.loadBalancer = new HetznerLoadBalancer(this, "LoadBalancer", {
-      namePrefix: s.namePrefix,
+      name: s.names.loadBalancer,
       location: s.location,
       network: this.network,
       loadBalancerType: s.loadBalancer.type,
@@ -86,7 +87,7 @@ export class SovereignStack extends TerraformStack {
     this.controlPlane = new SovereignControlPlane(this, "ControlPlane", { ...context, serverType: s.controlPlane.serverType, ha: s.controlPlane.ha });
     this.workers = new WorkerPool(this, "Workers", { ...context, serverType: s.workers.serverType, count: s.workers.count, controlPlane: this.controlPlane });
 
-    Aspects.of(this).add(new SovereignLabels(s.fqdn));
+    Aspects.of(this).add(new SovereignLabels(s.names.sovereignLabel));
     this.addOutputs();
   }
 
@@ -99,7 +100,7 @@ export class SovereignStack extends TerraformStack {
     output("load_balancer_ip", this.loadBalancer.publicIpv4, "Public IPv4 of the load balancer: point the Sovereign's DNS here.");
     output("sovereign_fqdn", s.fqdn, "The Sovereign's FQDN.");
     output("console_url", `https://console.${s.fqdn}`, "The Sovereign's console.");
-    output("gitops_repo_url", `${s.gitops.repoUrl}//clusters/${s.fqdn}`, "Where Flux takes this cluster's desired state from.");
+    output("gitops_repo_url", `${s.gitops.repoUrl}//${gitopsClusterDir(s)}`, "Where Flux takes this cluster's desired state from (the layout's cluster tree).");
     output("kubernetes_api_endpoint", `https://${this.loadBalancer.publicIpv4}:${API_PORT}`, "Kubernetes API through the load balancer (the posted kubeconfig's server).");
     output("load_balancer_private_ip", this.loadBalancer.privateIp, "Private IP of the load balancer: the address servers and agents join at.");
     output("control_plane_private_ips", this.controlPlane.privateIps, "Private IPs of the control-plane servers, server 1 first.");

@@ -34,10 +34,10 @@ export class WorkerPool extends Construct {
       throw new ConstructPropError(this.node.path, "count", `is ${props.count}; allowed: a whole number from 0 to ${MAX_WORKERS}`);
     }
     checkServerType(this, props.serverType, "cx33");
-    const prefix = props.sovereign.namePrefix;
+    const names = props.sovereign.names;
     const groups: PlacementGroup[] = [];
     for (let g = 0; g * MAX_SERVERS_PER_SPREAD_GROUP < props.count; g++) {
-      groups.push(new PlacementGroup(this, `PlacementGroup${g + 1}`, { name: `${prefix}-workers-${g + 1}`, type: "spread" }));
+      groups.push(new PlacementGroup(this, `PlacementGroup${g + 1}`, { name: names.workerPlacementGroups[g], type: "spread" }));
     }
     this.placementGroups = groups;
     const servers: Server[] = [];
@@ -47,7 +47,7 @@ export class WorkerPool extends Construct {
       ips.push(ip);
       servers.push(
         sovereignServer(this, `Worker${i + 1}`, props, {
-          name: `${prefix}-worker-${i + 1}`,
+          name: names.workers[i],
           role: "agent",
           serverType: props.serverType,
           privateIp: ip,

@@ -1,14 +1,8 @@
-import waitApiScript from "./scripts/wait-api.sh";
 import type { Fragment } from "./cloud-config";
 import { DEADLINES } from "./paths";
-import { scriptFile } from "./private/shell";
+import { kubectlUntil } from "./private/kubectl-until";
 
 /** First server only: wait, with a deadline, until the API server answers /readyz. */
 export function apiReadyStep(deadlineSec: number = DEADLINES.apiReadySec): Fragment {
-  const script = scriptFile("wait-api.sh", waitApiScript);
-  return {
-    step: "api-ready",
-    files: [script],
-    command: [script.path, String(deadlineSec)],
-  };
+  return kubectlUntil("api-ready", deadlineSec, ["get", "--raw", "/readyz"]);
 }

@@ -14,6 +14,16 @@ import { scriptFile } from "./private/shell";
  */
 export const NODE_LOCAL_API = { host: "127.0.0.1", port: 6444 } as const;
 
+/**
+ * The boot-time Helm release. The GitOps repository's Cilium HelmRelease
+ * adopts it (helm-controller upgrades a release it finds but did not make)
+ * when it uses this release name, this target namespace, and this namespace
+ * as its Helm storage namespace (helm-controller stores releases in the
+ * HelmRelease's own namespace unless told otherwise, and would then install
+ * a second release over the same objects).
+ */
+export const CILIUM_RELEASE = { name: "cilium", namespace: "kube-system" } as const;
+
 /** MTU of Hetzner Cloud private networks. */
 export const HETZNER_PRIVATE_NETWORK_MTU = 1450;
 
@@ -45,6 +55,25 @@ export function ciliumValues(input: BootInput): CiliumValues {
     bpf: { masquerade: true },
     // Two operators need two nodes; a solo Sovereign without workers has one.
     operator: { replicas: input.sovereign.controlPlane.ha || input.sovereign.workers.count > 0 ? 2 : 1 },
+  };
+}
+
+/**
+ * The values the GitOps side's Cilium release must keep, flattened to
+ * dotted keys: changing any of them on a running cluster cuts pod or API
+ * traffic (the README's GitOps section says why for each). The operator's
+ * replica count may change freely.
+ */
+export function ciliumValuesToKeep(values: CiliumValues): Record<string, string | number | boolean> {
+  return {
+    kubeProxyReplacement: values.kubeProxyReplacement,
+    k8sServiceHost: values.k8sServiceHost,
+    k8sServicePort: values.k8sServicePort,
+    MTU: values.MTU,
+    "ipam.mode": values.ipam.mode,
+    routingMode: values.routingMode,
+    tunnelProtocol: values.tunnelProtocol,
+    "bpf.masquerade": values.bpf.masquerade,
   };
 }
 

@@ -33,8 +33,11 @@ export interface WriteFile {
    */
   readonly compress?: boolean;
   /**
-   * Holds a secret that is needed only by a later step: the step runner
-   * deletes it as soon as any step fails. @default false
+   * Holds a secret only its own step (the fragment that declares it) uses.
+   * Its lifetime on disk: from cloud-init's write_files until that step
+   * succeeds, or until any step fails, whichever comes first; the step
+   * runner deletes it (see userdata/scripts/catalyst-step.sh). Resuming
+   * re-creates it only while its step is not done. @default false
    */
   readonly removeOnFailure?: boolean;
   /** Write after packages are installed and users exist. @default false */
@@ -61,6 +64,12 @@ export interface CloudConfig {
 export interface Fragment {
   /** Step name: names its marker /var/lib/catalyst/steps/<step>.done|.failed. */
   readonly step: string;
+  /**
+   * Debian packages the step needs. cloud-init installs them all before
+   * runcmd; when the step has a command, the step runner checks they are
+   * installed before running it (cloud-init carries on when apt fails) and
+   * fails the step naming a missing one.
+   */
   readonly packages?: readonly string[];
   readonly files?: readonly WriteFile[];
   /** The step's one command; it runs under the step runner, which leaves the step's marker. */
@@ -71,8 +80,12 @@ export interface Fragment {
 export interface ComposeOptions {
   /** Path of the step runner every command runs under (`runner STEP COMMAND...`). */
   readonly stepRunner: string;
-  /** Where the list of `removeOnFailure` files goes (one path a line), when there are any. */
-  readonly removeOnFailureList?: string;
+  /**
+   * Where the step manifest goes, when any step needs packages or has secret
+   * files: one line per such step, `STEP WORD...`, a word starting with '/'
+   * a secret file of the step, any other a package it needs.
+   */
+  readonly stepManifest?: string;
   /** Upgrade all packages at first boot. @default false (k3s pins what it needs; upgrades come from unattended-upgrades) */
   readonly packageUpgrade?: boolean;
   /** Message cloud-init logs when done. */
@@ -87,16 +100,46 @@ export class CloudConfigConflictError extends Error {
   }
 }
 
+/** Two declarations of one file with identical content and attributes. */
+function sameFile(a: WriteFile, b: WriteFile): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)] as (keyof WriteFile)[]);
+  return [...keys].every((k) => a[k] === b[k]);
+}
+
+/**
+ * The step manifest's text (see {@link ComposeOptions.stepManifest}), or
+ * undefined when no step needs packages or has secret files.
+ */
+export function stepManifest(fragments: readonly Fragment[]): string | undefined {
+  const lines: string[] = [];
+  for (const fragment of fragments) {
+    const secrets = (fragment.files ?? []).filter((f) => f.removeOnFailure).map((f) => f.path);
+    const words = [...(fragment.packages ?? []), ...secrets];
+    if (words.length === 0) continue;
+    // Without a command the step runner never sees the step: its secrets would stay until a failure.
+    if (secrets.length > 0 && !fragment.command) throw new CloudConfigConflictError(`step ${fragment.step} has secret files but no command that would use them`);
+    for (const word of [fragment.step, ...words]) {
+      if (!/^[A-Za-z0-9/._+:-]+$/.test(word)) throw new CloudConfigConflictError(`step ${fragment.step}: ${JSON.stringify(word)} cannot go into the step manifest (one word of letters, digits and / . _ + : -)`);
+    }
+    for (const p of fragment.packages ?? []) {
+      if (p.startsWith("/")) throw new CloudConfigConflictError(`step ${fragment.step}: package ${p} must not start with /`);
+    }
+    lines.push(`${[fragment.step, ...words].join(" ")}\n`);
+  }
+  return lines.length > 0 ? lines.join("") : undefined;
+}
+
 /**
  * Merges fragments in the order given: packages de-duplicated in first-seen
- * order, files concatenated (a path written by two steps is refused),
+ * order, files concatenated (a path written by two steps is refused unless
+ * both declare the same non-secret file, which is then written once),
  * commands in step order.
  */
 export function composeCloudConfig(fragments: readonly Fragment[], options: ComposeOptions): CloudConfig {
   const packages: string[] = [];
   const files: WriteFile[] = [];
   const runcmd: Command[] = [];
-  const pathOwner = new Map<string, string>();
+  const pathOwner = new Map<string, { step: string; file: WriteFile }>();
   const steps = new Set<string>();
   for (const fragment of fragments) {
     if (steps.has(fragment.step)) throw new CloudConfigConflictError(`step ${fragment.step} appears twice`);
@@ -104,17 +147,20 @@ export function composeCloudConfig(fragments: readonly Fragment[], options: Comp
     for (const p of fragment.packages ?? []) if (!packages.includes(p)) packages.push(p);
     for (const file of fragment.files ?? []) {
       const other = pathOwner.get(file.path);
-      if (other) throw new CloudConfigConflictError(`${file.path} is written by both step ${other} and step ${fragment.step}`);
+      if (other) {
+        // Steps may share a file (a script two steps run): the same file is
+        // written once. A secret belongs to one step, so it is never shared.
+        if (sameFile(other.file, file) && !file.removeOnFailure) continue;
+        throw new CloudConfigConflictError(`${file.path} is written by both step ${other.step} and step ${fragment.step}`);
+      }
       if (!file.path.startsWith("/")) throw new CloudConfigConflictError(`step ${fragment.step}: file path ${file.path} must be absolute`);
-      pathOwner.set(file.path, fragment.step);
+      pathOwner.set(file.path, { step: fragment.step, file });
       files.push(file);
     }
     if (fragment.command) runcmd.push([options.stepRunner, fragment.step, ...fragment.command]);
   }
-  const secrets = files.filter((f) => f.removeOnFailure).map((f) => f.path);
-  if (secrets.length > 0 && options.removeOnFailureList) {
-    files.push({ path: options.removeOnFailureList, content: secrets.map((p) => `${p}\n`).join(""), permissions: "0600" });
-  }
+  const manifest = stepManifest(fragments);
+  if (manifest && options.stepManifest) files.push({ path: options.stepManifest, content: manifest, permissions: "0600" });
   return {
     package_update: true,
     package_upgrade: options.packageUpgrade ?? false,

@@ -1,4 +1,5 @@
 import * as yaml from "js-yaml";
+import type { Sovereign } from "../config/load";
 import type { Fragment } from "./cloud-config";
 import type { BootInput } from "./boot-input";
 import { PATHS } from "./paths";
@@ -28,13 +29,45 @@ export interface Kustomization {
     readonly dependsOn?: readonly { readonly name: string }[];
     readonly wait: boolean;
     readonly timeout: string;
+    /** Flux replaces `${NAME}` in the built manifests with these values. */
+    readonly postBuild?: { readonly substitute: Readonly<Record<string, string>> };
   };
 }
 
-/** The GitRepository and the two Kustomizations that hand the cluster to GitOps. */
+/** The shared tree of the template layout. */
+export const TEMPLATE_CLUSTER_DIR = "clusters/_template";
+
+/** The cluster's directory in the GitOps repository, by the Sovereign's layout. */
+export function gitopsClusterDir(s: Pick<Sovereign, "fqdn" | "gitops">): string {
+  return s.gitops.layout === "template" ? TEMPLATE_CLUSTER_DIR : `clusters/${s.fqdn}`;
+}
+
+/**
+ * What the template layout's manifests may use as `${NAME}`. Only values
+ * that are DNS names or fixed words: Flux pastes them into YAML as they are,
+ * so free text (the org name) could change the manifest it lands in.
+ */
+export function templateVariables(s: Pick<Sovereign, "fqdn" | "subdomain" | "location">): Record<string, string> {
+  return {
+    SOVEREIGN_FQDN: s.fqdn,
+    SOVEREIGN_SUBDOMAIN: s.subdomain,
+    SOVEREIGN_LOCATION: s.location,
+  };
+}
+
+/**
+ * The GitRepository and the two Kustomizations that hand the cluster to
+ * GitOps. Template layout: both Kustomizations build the shared
+ * clusters/_template tree with this Sovereign's values substituted; the
+ * reference's per-FQDN paths stalled every fresh Sovereign with "kustomization
+ * path not found", since nobody commits clusters/<fqdn> before provisioning.
+ * Per-FQDN layout: clusters/<fqdn>, no substitution (a tree not written for
+ * it may hold literal `${...}`, which Flux would replace).
+ */
 export function fluxBootstrapObjects(input: BootInput): [GitRepository, Kustomization, Kustomization] {
   const s = input.sovereign;
-  const clusterDir = `clusters/${s.fqdn}`;
+  const clusterDir = gitopsClusterDir(s);
+  const postBuild = s.gitops.layout === "template" ? { postBuild: { substitute: templateVariables(s) } } : {};
   const kustomization = (name: string, path: string, dependsOn?: string): Kustomization => ({
     apiVersion: "kustomize.toolkit.fluxcd.io/v1",
     kind: "Kustomization",
@@ -47,6 +80,7 @@ export function fluxBootstrapObjects(input: BootInput): [GitRepository, Kustomiz
       ...(dependsOn ? { dependsOn: [{ name: dependsOn }] } : {}),
       wait: true,
       timeout: "30m",
+      ...postBuild,
     },
   });
   return [
@@ -58,7 +92,7 @@ export function fluxBootstrapObjects(input: BootInput): [GitRepository, Kustomiz
         interval: "1m",
         url: s.gitops.repoUrl,
         ref: { branch: s.gitops.branch },
-        // Only this Sovereign's cluster directory and the shared trees.
+        // Only the cluster's tree and the shared trees it builds on.
         ignore: ["/*", `!/${clusterDir}`, "!/platform", "!/products"].join("\n") + "\n",
       },
     },

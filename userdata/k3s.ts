@@ -60,29 +60,27 @@ export function k3sConfig(input: BootInput): K3sConfig {
     // Cilium replaces kube-proxy (kubeProxyReplacement in cilium.ts).
     "disable-kube-proxy": true,
     "write-kubeconfig-mode": "0600",
-    // k3s turns anonymous auth off; with it on, RBAC still allows anonymous
-    // callers only the public health and version endpoints, which is what
-    // lets the load balancer check /readyz instead of an open port.
-    "kube-apiserver-arg": ["anonymous-auth=true"],
   };
 }
 
 /**
  * k3s: its config file (mode 0600; it holds the cluster token and the load
  * balancer's address, so it is delivered base64-encoded) and the install of
- * the pinned release by the installer from the same tag.
+ * the pinned release by the installer from the same tag. On every role the
+ * script first waits for node-ip on the private interface, and counts the
+ * install done when the service becomes active within the deadline (see
+ * scripts/k3s-install.sh for why the installer's own start is not used).
  */
 export function k3sStep(input: BootInput): Fragment {
   const script = scriptFile("k3s-install.sh", k3sInstallScript);
+  const role = input.role === "agent" ? "agent" : "server";
+  const join = input.role === "first-server" ? [] : [joinUrl(input), String(DEADLINES.joinSec)];
   return {
     step: "k3s",
     files: [
       { path: PATHS.k3sConfig, content: yaml.dump(k3sConfig(input), { lineWidth: -1, noRefs: true }), permissions: "0600", runtime: true },
       script,
     ],
-    command:
-      input.role === "first-server"
-        ? [script.path, input.versions.k3s, "server"]
-        : [script.path, input.versions.k3s, input.role === "agent" ? "agent" : "server", joinUrl(input), String(DEADLINES.joinSec)],
+    command: [script.path, input.versions.k3s, role, input.privateIp, String(DEADLINES.k3sStartSec), ...join],
   };
 }

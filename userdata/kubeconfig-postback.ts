@@ -15,13 +15,17 @@ export interface PostbackSettings {
  * First server only, when the Sovereign file has a `postback` block: PUT
  * the kubeconfig (server URL rewritten to the load balancer) to the
  * provisioning API with the one-time bearer. The bearer and settings are
- * 0600 files; the bearer file is removed once the API has the kubeconfig.
- * Returns no fragment when postback is off.
+ * 0600 files; the step runner removes the bearer file once the API has the
+ * kubeconfig (it is the step's secret file). Returns no fragment when
+ * postback is off.
  */
 export function kubeconfigPostbackSteps(input: BootInput): Fragment[] {
   const postback = input.sovereign.postback;
   if (!postback) return [];
-  const script = scriptFile("kubeconfig-postback.sh", postbackScript, { keepHeader: true });
+  // Shipped without its header (about 950 bytes of the first server's
+  // capped user data): the README's troubleshooting section lists the
+  // overrides an operator re-sending by hand may need.
+  const script = scriptFile("kubeconfig-postback.sh", postbackScript);
   const settings: PostbackSettings = {
     apiUrl: postback.apiUrl.replace(/\/+$/, ""),
     deploymentId: postback.deploymentId,
@@ -36,8 +40,5 @@ export function kubeconfigPostbackSteps(input: BootInput): Fragment[] {
     ],
     command: ["env", `POSTBACK_DEADLINE_SEC=${DEADLINES.postbackSec}`, script.path],
   };
-  // Runs only when the postback succeeded (the step runner stops at a
-  // failure), so an operator can still re-run a failed postback by hand.
-  const forget: Fragment = { step: "postback-bearer-removed", command: ["rm", "-f", PATHS.postbackBearer] };
-  return [send, forget];
+  return [send];
 }

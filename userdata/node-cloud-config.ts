@@ -2,8 +2,9 @@
  * The cloud-config of one server: its role's boot steps, composed in order.
  *
  * every server:  step-runner, prep, hardening, sovereign-json, k3s
- * first server:  + api-ready, kubeconfig-postback (+ bearer removal),
- *                  cilium, flux, pull-secret, flux-bootstrap
+ * first server:  + api-ready, kubeconfig-postback, cilium,
+ *                  default-storage-class (with k3s.localStorage), flux,
+ *                  pull-secret, flux-bootstrap
  * every server:  complete
  */
 import type { BootInput } from "./boot-input";
@@ -11,6 +12,7 @@ import { CloudConfig, Fragment, composeCloudConfig } from "./cloud-config";
 import { apiReadyStep } from "./api-ready";
 import { ciliumStep } from "./cilium";
 import { completeStep } from "./complete";
+import { defaultStorageClassStep } from "./default-storage-class";
 import { fluxStep } from "./flux";
 import { fluxBootstrapStep } from "./flux-bootstrap";
 import { hardeningStep } from "./hardening";
@@ -26,7 +28,7 @@ import { stepRunnerStep } from "./step-runner";
 export function nodeSteps(input: BootInput): Fragment[] {
   const steps: (Fragment | undefined)[] = [stepRunnerStep(), prepStep(), hardeningStep(input), sovereignJsonStep(input), k3sStep(input)];
   if (input.role === "first-server") {
-    steps.push(apiReadyStep(), ...kubeconfigPostbackSteps(input), ciliumStep(input), fluxStep(input), pullSecretStep(input), fluxBootstrapStep(input));
+    steps.push(apiReadyStep(), ...kubeconfigPostbackSteps(input), ciliumStep(input), defaultStorageClassStep(input), fluxStep(input), pullSecretStep(input), fluxBootstrapStep(input));
   }
   steps.push(completeStep());
   return steps.filter((s): s is Fragment => s !== undefined);
@@ -40,5 +42,5 @@ export function finalMessage(input: BootInput): string {
 
 /** The typed cloud-config of one server. */
 export function nodeCloudConfig(input: BootInput): CloudConfig {
-  return composeCloudConfig(nodeSteps(input), { stepRunner: PATHS.stepRunnerCommand, removeOnFailureList: PATHS.removeOnFailure, finalMessage: finalMessage(input) });
+  return composeCloudConfig(nodeSteps(input), { stepRunner: PATHS.stepRunnerCommand, stepManifest: PATHS.stepManifest, finalMessage: finalMessage(input) });
 }

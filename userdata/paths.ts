@@ -8,8 +8,10 @@ export const PATHS = {
   scripts: "/usr/local/lib/catalyst",
   /** Step markers: <step>.done, <step>.failed, <step>.log. */
   steps: "/var/lib/catalyst/steps",
-  /** Files the step runner deletes when a step fails (secrets later steps would have used). */
-  removeOnFailure: "/etc/catalyst/remove-on-failure",
+  /** Step manifest: the packages each step needs and the secret files only it uses. */
+  stepManifest: "/etc/catalyst/steps",
+  /** The runcmd script cloud-init writes; `catalyst-step --resume` re-runs it. */
+  runcmdScript: "/var/lib/cloud/instance/scripts/runcmd",
   /** Written when every step succeeded. */
   complete: "/var/lib/catalyst/cloud-init-complete",
   sovereignJson: "/var/lib/catalyst/sovereign.json",
@@ -36,11 +38,19 @@ export function scriptPath(name: string): string {
   return `${PATHS.scripts}/${name}`;
 }
 
-/** Deadlines, in seconds, of the waits on the first server. */
+/** Deadlines, in seconds, of the boot waits. */
 export const DEADLINES = {
+  /**
+   * Every role: how long to wait for node-ip on the private interface before
+   * installing k3s (hetzner-k3s waits up to 300 s), and again for the k3s
+   * service to become active after it is started.
+   */
+  k3sStartSec: 300,
   /** How long servers 2-3 and agents wait for the cluster to answer at the join address. */
   joinSec: 1200,
   apiReadySec: 600,
+  /** How long to wait for k3s's local-path StorageClass (it appears seconds after k3s starts). */
+  storageClassSec: 300,
   postbackSec: 900,
   ciliumSec: 600,
   fluxSec: 600,

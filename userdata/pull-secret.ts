@@ -1,11 +1,9 @@
 import { Fn, Token } from "cdktf";
 import * as yaml from "js-yaml";
-import applyOnceScript from "./scripts/apply-once.sh";
 import { REGISTRY_SERVER } from "../config/defaults";
 import type { Fragment } from "./cloud-config";
 import type { BootInput } from "./boot-input";
 import { PATHS } from "./paths";
-import { scriptFile } from "./private/shell";
 
 /** Name and namespace of the pull Secret the GitOps tree's HelmRepositories reference. */
 export const PULL_SECRET = { name: "ghcr-pull", namespace: "flux-system" } as const;
@@ -44,18 +42,15 @@ export function pullSecret(input: BootInput): DockerConfigSecret {
 
 /**
  * First server only, unless registry.pullSecret is false: the ghcr.io pull
- * Secret, applied before the Flux objects that need it; its file (0600,
- * base64-delivered) is removed once applied, whatever the outcome.
+ * Secret, applied before the Flux objects that need it. Its file (0600,
+ * base64-delivered) is the step's secret file: the step runner deletes it
+ * once the step succeeded, or at once when any step fails.
  */
 export function pullSecretStep(input: BootInput): Fragment | undefined {
   if (!input.sovereign.registry.pullSecret) return undefined;
-  const script = scriptFile("apply-once.sh", applyOnceScript);
   return {
     step: "pull-secret",
-    files: [
-      { path: PATHS.pullSecret, content: yaml.dump(pullSecret(input), { lineWidth: -1 }), permissions: "0600", runtime: true, removeOnFailure: true },
-      script,
-    ],
-    command: [script.path, PATHS.pullSecret],
+    files: [{ path: PATHS.pullSecret, content: yaml.dump(pullSecret(input), { lineWidth: -1 }), permissions: "0600", runtime: true, removeOnFailure: true }],
+    command: ["k3s", "kubectl", "--kubeconfig", PATHS.k3sKubeconfig, "apply", "-f", PATHS.pullSecret],
   };
 }

@@ -3,7 +3,7 @@
  * place. A Sovereign file may override them (versions.*, k3s.version);
  * {@link resolveVersions} applies its overrides.
  */
-import { DEFAULT_FLUX_VERSION } from "../config/defaults";
+import { DEFAULT_FLUX_VERSION, FLUX_CHART_BY_RELEASE, FluxRelease } from "../config/defaults";
 import type { Sovereign } from "../config/load";
 
 /** A Helm release and the SHA-256 of its Linux archives. */
@@ -26,7 +26,14 @@ export interface Versions {
   readonly helm: HelmRelease;
   readonly cilium: CiliumChart;
   /** Flux release whose install.yaml is applied (Flux publishes no separate checksum for it). */
-  readonly flux: string;
+  readonly flux: FluxRelease;
+  /**
+   * Version of the flux2 Helm chart whose appVersion is `flux`: the one the
+   * GitOps repository's Flux HelmRelease must use to adopt the boot-time
+   * Flux. The invariant: boot Flux = that chart's appVersion; change both
+   * together (config/defaults.ts FLUX_CHART_BY_RELEASE holds the pairs).
+   */
+  readonly fluxChart: string;
 }
 
 /**
@@ -60,5 +67,6 @@ export function resolveVersions(s: Pick<Sovereign, "k3s" | "versions">): Version
     helm: s.versions.helm ?? DEFAULT_HELM,
     cilium: s.versions.cilium ?? DEFAULT_CILIUM,
     flux: s.versions.flux ?? DEFAULT_FLUX_VERSION,
+    fluxChart: FLUX_CHART_BY_RELEASE[s.versions.flux ?? DEFAULT_FLUX_VERSION],
   };
 }

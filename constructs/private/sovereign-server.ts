@@ -3,6 +3,7 @@ import { Construct } from "constructs";
 import { Server } from "../../.gen/providers/hcloud/server";
 import { LABEL_ROLE, SERVER_IMAGE } from "../../config/defaults";
 import { ConstructPropError } from "../../config/errors";
+import { checkServerName } from "../../config/names";
 import { SERVER_TYPE_PATTERN } from "../../config/sovereign-schema";
 import type { Sovereign } from "../../config/load";
 import type { NodeRole } from "../../userdata";
@@ -44,6 +45,8 @@ export function sovereignServer(
   spec: { name: string; role: NodeRole; serverType: string; privateIp: string; placementGroupId: string; dependsOn: ITerraformDependable[] },
 ): Server {
   const host = new Construct(scope, id);
+  const nameProblem = checkServerName(spec.name);
+  if (nameProblem) throw new ConstructPropError(host.node.path, "name", `is invalid: ${nameProblem}`);
   const userData = new CloudInitUserData(host, "UserData", {
     sovereign: ctx.sovereign,
     role: spec.role,
@@ -64,7 +67,15 @@ export function sovereignServer(
     firewallIds: [Token.asNumber(ctx.firewall.firewall.id)],
     placementGroupId: Token.asNumber(spec.placementGroupId),
     labels: { [LABEL_ROLE]: spec.role === "agent" ? "worker" : "control-plane" },
-    network: [{ networkId: Token.asNumber(ctx.network.network.id), ip: spec.privateIp }],
+    // subnet_id, not network_id: with network_id alone the provider attaches
+    // the server to the network's last subnet (docs/resources/server.md,
+    // v1.68.0). alias_ips = []: without it Terraform 1.4+ detaches and
+    // re-attaches the network on every apply (same file; provider issue
+    // #650), which would cut node-ip, etcd and the load balancer's targets.
+    // Switching a deployed server from network_id is an in-place update with
+    // no detach: updateServerInlineNetworkAttachments (internal/server/
+    // resource.go) matches attachments by network id and keeps same-IP ones.
+    network: [{ subnetId: ctx.network.subnet.id, ip: spec.privateIp, aliasIps: [] }],
     publicNet: [{ ipv4Enabled: true, ipv6Enabled: true }],
     userData: userData.rendered,
     deleteProtection: protection,

@@ -9,7 +9,7 @@ import { scriptPath } from "../paths";
 
 /** Marks where the full, commented script lives. */
 export function sourceNote(name: string): string {
-  return `# sovereign-cdktf userdata/scripts/${name}, comments stripped`;
+  return `# userdata/scripts/${name} (sovereign-cdktf)`;
 }
 
 /** The script without full-line comments and blank lines; the shebang (and optionally the header) kept. */
