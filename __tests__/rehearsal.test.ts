@@ -31,10 +31,12 @@ const FAKES = fs.readdirSync(FAKES_DIR).filter((f) => f.endsWith(".sh"));
 describe("the README's resume procedure, as the rehearsal runs it", () => {
   const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
 
-  test("is found and names the failed step's marker and the runcmd script", () => {
-    const commands = resumeCommands(readme, "k3s");
-    expect(commands).toContain("sudo rm /var/lib/catalyst/steps/k3s.failed");
-    expect(commands[commands.length - 1]).toBe("sudo sh /var/lib/cloud/instance/scripts/runcmd");
+  test("is found: the step runner's --resume", () => {
+    expect(resumeCommands(readme, "k3s")).toEqual(["sudo /usr/local/sbin/catalyst-step --resume"]);
+  });
+
+  test("takes the paragraph's own sudo commands", () => {
+    expect(resumeCommands("To resume: `sudo rm /x/<step>.failed` and `sudo sh /y`.\n", "k3s")).toEqual(["sudo rm /x/k3s.failed", "sudo sh /y"]);
   });
 
   test("fails when the paragraph is gone", () => {

@@ -3,7 +3,8 @@
 # Does what the real installer does that a boot can observe: downloads the
 # k3s binary of INSTALL_K3S_VERSION from the release and checks it against
 # the release's sha256sum file, links kubectl, writes the k3s (server) or
-# k3s-agent (agent) unit and restarts it under set -e. It also records the
+# k3s-agent (agent) unit, enables it and restarts it under set -e (unless
+# INSTALL_K3S_SKIP_ENABLE / INSTALL_K3S_SKIP_START say not to). It also records the
 # configuration it found for the rehearsal.
 set -eu
 
@@ -14,7 +15,7 @@ mkdir -p "$rec"
 version=${INSTALL_K3S_VERSION:?INSTALL_K3S_VERSION is not set}
 exec_line=${INSTALL_K3S_EXEC:-server}
 role=${exec_line%% *}
-printf 'version=%s\nexec=%s\n' "$version" "$exec_line" >"$rec/installer.env"
+printf 'version=%s\nexec=%s\nskip_start=%s\n' "$version" "$exec_line" "${INSTALL_K3S_SKIP_START:-}" >"$rec/installer.env"
 if [ -f /etc/rancher/k3s/config.yaml ]; then
   cp /etc/rancher/k3s/config.yaml "$rec/k3s-config.yaml"
 fi
@@ -57,6 +58,12 @@ WantedBy=multi-user.target
 UNIT
 chmod 0644 "/etc/systemd/system/$unit.service"
 systemctl daemon-reload
+if [ "${INSTALL_K3S_SKIP_ENABLE:-}" = true ]; then
+  exit 0
+fi
 systemctl enable "$unit"
+if [ "${INSTALL_K3S_SKIP_START:-}" = true ]; then
+  exit 0
+fi
 echo "[INFO]  systemd: Starting $unit"
 systemctl restart "$unit"

@@ -301,6 +301,7 @@ export class Boot {
       this.mounted = false;
     }
     fs.rmSync(this.work, { recursive: true, force: true });
+    if (fs.existsSync(WORK_ROOT) && fs.readdirSync(WORK_ROOT).length === 0) fs.rmSync(WORK_ROOT, { recursive: true, force: true });
     if (this.netnsCreated) {
       await exec(["ip", "netns", "del", this.netns]);
       this.netnsCreated = false;

@@ -113,12 +113,20 @@ export const stepFailed = (step: string, reason: RegExp) =>
     return undefined;
   });
 
-export const removeOnFailureGone = check("files listed for removal on failure are gone", async (ctx) => {
-  const list = read(ctx, PATHS.removeOnFailure).split("\n").filter(Boolean);
-  if (list.length === 0) return `${PATHS.removeOnFailure} is empty or missing`;
-  const left = list.filter((p) => exists(ctx, p));
-  return left.length === 0 ? undefined : `still there: ${left.join(", ")}`;
-});
+/** Secret files of the step manifest (words starting with "/"). */
+function manifestSecrets(ctx: CheckContext): string[] {
+  return read(ctx, PATHS.stepManifest)
+    .split("\n")
+    .flatMap((line) => line.trim().split(/\s+/).slice(1))
+    .filter((w) => w.startsWith("/"));
+}
+
+export const secretFilesGone = (when: string) =>
+  check(`every secret file of the step manifest is gone ${when}`, async (ctx) => {
+    if (!exists(ctx, PATHS.stepManifest)) return `${PATHS.stepManifest} is missing`;
+    const left = manifestSecrets(ctx).filter((p) => exists(ctx, p));
+    return left.length === 0 ? undefined : `still there: ${left.join(", ")}`;
+  });
 
 /** The console says why the step failed. */
 export const consoleSays = (what: RegExp) =>
@@ -312,6 +320,10 @@ export const BEFORE_FLUX: readonly BeforeFlux[] = [
   { what: "readiness probe (get --raw /readyz)", matches: (c) => c.tool === "k3s" && argvHas(c, "--raw", "/readyz") },
   { what: "helm install of cilium", matches: (c) => c.tool === "helm" && argvHas(c, "upgrade", "cilium") },
   { what: "cilium rollout wait", matches: (c) => c.tool === "k3s" && argvHas(c, "rollout", "daemonset/cilium") },
+  {
+    what: "local-path StorageClass made the default",
+    matches: (c) => c.tool === "k3s" && argvHas(c, "annotate", "storageclass", "local-path", "storageclass.kubernetes.io/is-default-class=true"),
+  },
   { what: "flux install.yaml applied", matches: (c) => c.tool === "k3s" && argvHas(c, "apply") && c.files.some((f) => f.includes("source-controller")) },
   { what: "flux controllers waited for", matches: (c) => c.tool === "k3s" && argvHas(c, "wait", "-n", "flux-system") },
   { what: "pull Secret applied", matches: applies(PATHS.pullSecret) },

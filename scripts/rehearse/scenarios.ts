@@ -70,7 +70,7 @@ export const readmeResume = (step: string): FollowUp => ({
     }
     return undefined;
   },
-  checks: [c.completeInOrder, c.onePostback, c.bearerGone, c.pullSecretApplied, c.secretFilesPrivate],
+  checks: [c.completeInOrder, c.onePostback, c.bearerGone, c.pullSecretApplied, c.secretFilesGone("after the resume"), c.secretFilesPrivate],
 });
 
 /** The default set. */
@@ -89,6 +89,7 @@ export function defaultScenarios(): Scenario[] {
         c.pullSecretApplied,
         c.onePostback,
         c.bearerGone,
+        c.secretFilesGone("after the boot"),
         c.unfakedHostsUnresolvable,
       ],
     },
@@ -121,7 +122,7 @@ export function defaultScenarios(): Scenario[] {
       image: "packages",
       control: (control, site) => ({ ...control, serve: { [siteKey(DOWNLOADS.k3sInstaller(site.k3sVersion))]: path.join(FAKES_DIR, "k3s-install-fails.sh") } }),
       failingStep: "k3s",
-      checks: [c.stepFailed("k3s", /exit status 1/), c.removeOnFailureGone, c.consoleSays(/catalyst-step: k3s: FAILED: exit status 1/)],
+      checks: [c.stepFailed("k3s", /exit status 1/), c.secretFilesGone("after the failure"), c.consoleSays(/catalyst-step: k3s: FAILED: exit status 1/)],
       followUp: readmeResume("k3s"),
     },
     {
@@ -142,6 +143,7 @@ export function defaultScenarios(): Scenario[] {
         c.stepFailed("kubeconfig-postback", /exit status 1/),
         c.postbackRefused,
         c.bearerGone,
+        c.secretFilesGone("after the failure"),
         c.consoleSays(/HTTP 403 \(error: invalid-bearer\); refused, not retrying/),
       ],
     },
