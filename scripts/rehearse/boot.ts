@@ -39,7 +39,52 @@ export interface BootSpec {
 export const ACTIVE = new Set<Boot>();
 
 const WORK_ROOT = "/var/tmp/sovereign-rehearsal";
+/** A run's own directory (site, CA, apt proxy socket) is this plus the rehearsal's PID. */
+export const RUN_DIR_PREFIX = "/var/tmp/sovereign-rehearsal-run-";
 const CONTAINER_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/**
+ * Removes what earlier rehearsals left when they were killed outright
+ * (SIGKILL, a crash): their containers, fake servers, overlays and network
+ * namespaces, recognised by the rehearsal's own names and a dead owner PID.
+ */
+export async function reapStale(): Promise<void> {
+  const alive = (pid: number) => fs.existsSync(`/proc/${pid}`);
+  for (const d of fs.readdirSync(path.dirname(RUN_DIR_PREFIX))) {
+    const owner = d.startsWith(path.basename(RUN_DIR_PREFIX)) ? Number(d.slice(path.basename(RUN_DIR_PREFIX).length)) : NaN;
+    if (owner > 0 && !alive(owner)) fs.rmSync(path.join(path.dirname(RUN_DIR_PREFIX), d), { recursive: true, force: true });
+  }
+  const stale = new Set<string>();
+  if (fs.existsSync(WORK_ROOT)) for (const d of fs.readdirSync(WORK_ROOT)) if (!alive(Number(d.split("-")[0]))) stale.add(d);
+  const netns = (await exec(["ip", "netns", "list"])).stdout.split("\n").map((l) => l.split(" ")[0]).filter((n) => /^sovreh-\d+-/.test(n));
+  for (const n of netns) if (!alive(Number(n.split("-")[1]))) stale.add(n.slice("sovreh-".length));
+  if (stale.size === 0) return;
+  for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    let cmdline = "";
+    try {
+      cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    } catch {
+      continue;
+    }
+    // nspawn names the overlay; the fake server carries the namespace's name.
+    if ([...stale].some((s) => cmdline.includes(`${WORK_ROOT}/${s}/`) || cmdline.includes(`sovreh-${s}\0`))) {
+      // The container's PID 1 goes with nspawn once nspawn is killed.
+      try {
+        process.kill(Number(pid), "SIGKILL");
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  for (const s of stale) {
+    const merged = path.join(WORK_ROOT, s, "merged");
+    if ((await exec(["mountpoint", "-q", merged])).code === 0 && (await exec(["umount", merged])).code !== 0) await exec(["umount", "-l", merged]);
+    fs.rmSync(path.join(WORK_ROOT, s), { recursive: true, force: true });
+    await exec(["ip", "netns", "del", `sovreh-${s}`]);
+  }
+  process.stderr.write(`rehearse: removed what ${stale.size} boot(s) of an earlier, killed rehearsal left\n`);
+}
 
 /** A booted (or booting) server. */
 export class Boot {
@@ -162,7 +207,7 @@ export class Boot {
     const file = path.join(this.spec.logDir, "fakes.json");
     fs.writeFileSync(file, JSON.stringify(config, null, 2));
     this.setControl(this.spec.control);
-    const child = spawn("ip", ["netns", "exec", this.netns, process.execPath, path.join(ROOT, "dist", "rehearse-fakes.js"), file], {
+    const child = spawn("ip", ["netns", "exec", this.netns, process.execPath, path.join(ROOT, "dist", "rehearse-fakes.js"), file, this.netns], {
       stdio: ["ignore", "pipe", fs.openSync(path.join(this.spec.logDir, "fakes.log"), "a")],
     });
     this.fakesProcess = child;

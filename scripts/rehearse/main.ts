@@ -11,22 +11,23 @@ import * as yaml from "js-yaml";
 import { STAND_INS } from "../evaluate-user-data";
 import { PREVIEW_SECRETS } from "../preview-user-data";
 import { startAptProxy } from "./apt-proxy";
-import { ACTIVE, Boot } from "./boot";
+import { ACTIVE, Boot, reapStale, RUN_DIR_PREFIX } from "./boot";
 import { makeCertificates } from "./ca";
 import type { CheckContext } from "./checks";
 import { debianMirror, baseImage, packagesLayer } from "./image";
 import { exec } from "./exec";
 import type { FakesControl } from "./fakes-control";
+import { NETWORK } from "./network";
 import { parseCloudConfig } from "./records";
 import { ROOT } from "./root";
 import { defaultScenarios, Scenario, serverScenario } from "./scenarios";
-import { buildSite, Site } from "./site";
+import { buildSite, downloadHosts, Site } from "./site";
 import { findSovereignFile, REHEARSAL_SOVEREIGNS, rehearsalUserData } from "./sovereigns";
 import { DEFAULT_K3S_VERSION } from "../../config/defaults";
 import { PATHS } from "../../userdata/paths";
 
-/** Host names the container resolves to the fakes. */
-const FAKED_HOSTS = ["raw.githubusercontent.com", "github.com", "get.helm.sh", "helm.cilium.io", "get.k3s.io"];
+/** Host names the container resolves to the fakes (the provisioning API's are added per Sovereign). */
+const FAKED_HOSTS = downloadHosts();
 /** Seconds a boot may take until cloud-init's final stage ends. */
 const BOOT_DEADLINE_SEC = Number(process.env.REHEARSAL_BOOT_DEADLINE_SEC || 420);
 const PARALLEL = Math.max(1, Number(process.env.REHEARSAL_PARALLEL || 2));
@@ -194,6 +195,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const started = Date.now();
+  await reapStale();
   let scenarios = defaultScenarios();
   if (stackArg) {
     const file = findSovereignFile(stackArg, [process.env.SOVEREIGNS_DIR || path.join(ROOT, "sovereigns"), REHEARSAL_SOVEREIGNS]);
@@ -216,7 +218,9 @@ async function main(argv: string[]): Promise<number> {
     const only = new RegExp(process.env.REHEARSAL_ONLY);
     scenarios = scenarios.filter((s) => only.test(`${s.server} / ${s.name}`));
   }
-  const workRoot = fs.mkdtempSync("/var/tmp/sovereign-rehearsal-run-");
+  const workRoot = `${RUN_DIR_PREFIX}${process.pid}`;
+  fs.rmSync(workRoot, { recursive: true, force: true });
+  fs.mkdirSync(workRoot, { recursive: true, mode: 0o700 });
   fs.rmSync(LOGS, { recursive: true, force: true });
   fs.mkdirSync(LOGS, { recursive: true });
   const mirror = debianMirror();
@@ -237,9 +241,9 @@ async function main(argv: string[]): Promise<number> {
   process.on("SIGTERM", onSignal);
   try {
     const site = await buildSite(path.join(workRoot, "site"), DEFAULT_K3S_VERSION);
-    const apiHosts = ["console.openova.io"];
-    const certs = await makeCertificates(path.join(workRoot, "tls"), [...FAKED_HOSTS, ...apiHosts], ["10.0.1.5", "192.0.2.10"]);
     const planned = plan(scenarios, site);
+    const apiHosts = [...new Set(planned.flatMap((p) => (p.apiHost ? [p.apiHost] : [])))];
+    const certs = await makeCertificates(path.join(workRoot, "tls"), [...FAKED_HOSTS, ...apiHosts], [NETWORK.loadBalancer, NETWORK.publicFakes]);
     const base = await baseImage();
     const needsPackages = planned.some((p) => p.scenario.image === "packages");
     const packages = needsPackages ? await packagesLayer(base, [...new Set(planned.flatMap((p) => parseCloudConfig(p.userData).packages))]) : undefined;
@@ -271,10 +275,21 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: Error) => {
-    process.stderr.write(`rehearse: ${err.message}\n`);
-    Promise.all([...ACTIVE].map((b) => b.teardown().catch(() => undefined))).finally(() => process.exit(1));
-  },
-);
+/** Any unexpected end still removes every boot's mounts, links and processes. */
+function fatal(err: unknown): void {
+  try {
+    process.stderr.write(`rehearse: ${(err as Error)?.stack ?? err}\n`);
+  } catch {
+    /* stderr is gone */
+  }
+  Promise.all([...ACTIVE].map((b) => b.teardown().catch(() => undefined))).finally(() => process.exit(1));
+}
+
+if (require.main === module) {
+  // A closed pipe on our output (`| head`) must not kill us before the clean-up.
+  process.stdout.on("error", () => undefined);
+  process.stderr.on("error", () => undefined);
+  process.on("uncaughtException", fatal);
+  process.on("unhandledRejection", fatal);
+  main(process.argv.slice(2)).then((code) => process.exit(code), fatal);
+}

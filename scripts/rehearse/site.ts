@@ -25,6 +25,15 @@ export interface PinnedVersions {
   readonly flux: string;
 }
 
+/**
+ * Host names the product downloads from (every URL of userdata/versions.ts's
+ * DOWNLOADS), plus github.com where the k3s installer gets its binary.
+ */
+export function downloadHosts(): string[] {
+  const hosts = Object.values(DOWNLOADS).map((url) => new URL((url as (...a: string[]) => string)("v0.0.0", "amd64")).hostname);
+  return [...new Set([...hosts, "github.com"])].sort();
+}
+
 /** The built site. */
 export interface Site {
   readonly dir: string;
