@@ -311,6 +311,8 @@ export const ciliumValues = check("Cilium's Helm values are the user data's, fro
 export interface BeforeFlux {
   readonly what: string;
   readonly matches: (c: RecordedCall) => boolean;
+  /** Expected only when the user data has this step. @default always */
+  readonly step?: string;
 }
 
 const applies = (file: string) => (c: RecordedCall) => c.tool === "k3s" && argvHas(c, "apply") && c.argv.includes(file);
@@ -322,11 +324,12 @@ export const BEFORE_FLUX: readonly BeforeFlux[] = [
   { what: "cilium rollout wait", matches: (c) => c.tool === "k3s" && argvHas(c, "rollout", "daemonset/cilium") },
   {
     what: "local-path StorageClass made the default",
+    step: "default-storage-class",
     matches: (c) => c.tool === "k3s" && argvHas(c, "annotate", "storageclass", "local-path", "storageclass.kubernetes.io/is-default-class=true"),
   },
   { what: "flux install.yaml applied", matches: (c) => c.tool === "k3s" && argvHas(c, "apply") && c.files.some((f) => f.includes("source-controller")) },
   { what: "flux controllers waited for", matches: (c) => c.tool === "k3s" && argvHas(c, "wait", "-n", "flux-system") },
-  { what: "pull Secret applied", matches: applies(PATHS.pullSecret) },
+  { what: "pull Secret applied", matches: applies(PATHS.pullSecret), step: "pull-secret" },
 ];
 
 export const orderBeforeFlux = (before: readonly BeforeFlux[] = BEFORE_FLUX) =>
@@ -334,8 +337,9 @@ export const orderBeforeFlux = (before: readonly BeforeFlux[] = BEFORE_FLUX) =>
     const log = calls(ctx.boot);
     const bootstrap = log.findIndex(applies(PATHS.fluxBootstrap));
     if (bootstrap < 0) return "the Flux bootstrap was never applied";
+    const steps = stepNames(ctx.cloudConfig);
     let last = -1;
-    for (const b of before) {
+    for (const b of before.filter((x) => !x.step || steps.includes(x.step))) {
       const i = log.findIndex(b.matches);
       if (i < 0) return `${b.what}: never happened`;
       if (i > bootstrap) return `${b.what}: after the Flux bootstrap`;

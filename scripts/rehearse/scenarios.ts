@@ -163,15 +163,12 @@ export function defaultScenarios(): Scenario[] {
   ];
 }
 
-/** What precedes the Flux bootstrap when the Sovereign has no pull Secret. */
-const BEFORE_FLUX_NO_PULL_SECRET = c.BEFORE_FLUX.filter((b) => b.what !== "pull Secret applied");
-
 /** The scenario for one server a user names: a plain boot with the checks of its role. */
 export function serverScenario(sovereign: string, server: string, role: c.CheckContext["role"]): Scenario {
   const doc = yaml.load(fs.readFileSync(sovereign, "utf8")) as { postback?: unknown; registry?: { pullSecret?: boolean } };
   const checks: Check[] = everyServer();
   if (role === "first-server") {
-    checks.push(c.ciliumValues, c.orderBeforeFlux(doc.registry?.pullSecret === false ? BEFORE_FLUX_NO_PULL_SECRET : undefined));
+    checks.push(c.ciliumValues, c.orderBeforeFlux());
     checks.push(...(doc.postback ? [c.onePostback, c.bearerGone] : [c.noPostback]));
     if (doc.registry?.pullSecret !== false) checks.push(c.pullSecretApplied);
     checks.push(c.secretFilesGone("after the boot"));
