@@ -8,7 +8,7 @@ import * as yaml from "js-yaml";
 import type { z } from "zod";
 import { defaultServerType } from "./defaults";
 import { SovereignFileError, SovereignFileProblem } from "./errors";
-import { SovereignNames, checkSovereignNames, sovereignNames } from "./names";
+import { SovereignNames, checkSovereignNames, checkStateName, sovereignNames, stackName, stateName } from "./names";
 import { SovereignFile, sovereignFileSchema } from "./sovereign-schema";
 
 /** A validated Sovereign: the file's values with defaults, plus derived names. */
@@ -23,6 +23,12 @@ export interface Sovereign extends Omit<SovereignFile, "controlPlane" | "workers
   readonly stackName: string;
   /** Name of every Hetzner resource and the Sovereign label value (config/names.ts). */
   readonly names: SovereignNames;
+  /**
+   * The state's name in its backend (config/names.ts stateName): the local
+   * state file's name in the project root, the S3 object key, or the
+   * HCP Terraform / Terraform Enterprise workspace.
+   */
+  readonly stateName: string;
 }
 
 /** The Terraform variables that hold what must never be written in a Sovereign file. */
@@ -77,13 +83,17 @@ export function parseSovereign(text: string, file: string): Sovereign {
   if (problems.length > 0) throw new SovereignFileError(problems);
 
   const value = result.data!;
-  const stackName = value.fqdn.replace(/\./g, "-");
   // Every FQDN the schema accepts yields valid names; this guards the rule, not the input.
   const names = sovereignNames(value.fqdn);
   const nameProblems = checkSovereignNames(names);
   if (nameProblems.length > 0) {
     throw new SovereignFileError(nameProblems.map((problem) => ({ file, path: "fqdn", message: `gives an invalid Hetzner name or label: ${problem}` })));
   }
+  const state = stateName(value.fqdn, value.state);
+  if ("message" in state) throw new SovereignFileError([{ file, path: state.path, message: state.message }]);
+  // As for the names: every accepted input fits; this guards the rule.
+  const stateProblem = checkStateName(state.name, value.state);
+  if (stateProblem) throw new SovereignFileError([{ file, path: "state", message: `gives an invalid state location: ${stateProblem}` }]);
   return {
     ...value,
     // Defaults that depend on the location (cx and cax exist only in the EU).
@@ -91,8 +101,9 @@ export function parseSovereign(text: string, file: string): Sovereign {
     workers: { ...value.workers, serverType: value.workers.serverType ?? defaultServerType(value.location, "workers") },
     file,
     subdomain: value.subdomain ?? value.fqdn.split(".")[0],
-    stackName,
+    stackName: stackName(value.fqdn),
     names,
+    stateName: state.name,
   };
 }
 
@@ -135,10 +146,23 @@ export function loadSovereigns(dir: string, only?: string): Sovereign[] {
   }
 
   const seen = new Map<string, string>();
+  const sameStack = new Set<Sovereign>();
   for (const s of sovereigns) {
     const other = seen.get(s.stackName);
-    if (other) problems.push({ file: s.file, path: "fqdn", message: `gives stack name ${s.stackName}, which ${other} already uses; every Sovereign needs its own FQDN` });
-    else seen.set(s.stackName, s.file);
+    if (other) {
+      problems.push({ file: s.file, path: "fqdn", message: `gives stack name ${s.stackName}, which ${other} already uses; every Sovereign needs its own FQDN` });
+      sameStack.add(s);
+    } else seen.set(s.stackName, s.file);
+  }
+  // Two Sovereigns must never share a state: prefixes can make different
+  // stack names meet (workspacePrefix x- with a.b.c, x-a- with b.c).
+  const stateOwners = new Map<string, string>();
+  for (const s of sovereigns) {
+    if (sameStack.has(s)) continue;
+    const where = stateLocation(s);
+    const other = stateOwners.get(where);
+    if (other) problems.push({ file: s.file, path: "state", message: `keeps its state at ${where}, where ${other} keeps its own; give it another prefix` });
+    else stateOwners.set(where, s.file);
   }
   if (problems.length > 0) throw new SovereignFileError(problems);
 
@@ -150,6 +174,19 @@ export function loadSovereigns(dir: string, only?: string): Sovereign[] {
     return match;
   }
   return sovereigns;
+}
+
+/** The backend, the place in it and the state's name, as one string. */
+function stateLocation(s: Sovereign): string {
+  const state = s.state;
+  switch (state.backend) {
+    case "local":
+      return `local file ${s.stateName}`;
+    case "s3":
+      return `s3 ${state.endpoint} bucket ${state.bucket} key ${s.stateName}`;
+    case "remote":
+      return `remote ${state.hostname} organization ${state.organization} workspace ${s.stateName}`;
+  }
 }
 
 type Segments = (string | number)[];
