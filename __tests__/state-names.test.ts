@@ -16,7 +16,7 @@ import { Testing } from "cdktf";
 import { SovereignFileError } from "../config/errors";
 import { Sovereign, loadSovereigns } from "../config/load";
 import { FQDN_PATTERN } from "../config/sovereign-schema";
-import { fqdnHash, stateName } from "../config/names";
+import { checkStateName, fqdnHash, stateName } from "../config/names";
 import { SovereignStack } from "../constructs";
 import { exampleWith, sovereignWith } from "./fixtures/sovereigns";
 
@@ -65,6 +65,27 @@ test("the FQDNs used here are accepted and as long as they say", () => {
   const lengths = [80, 81, 220, 226, 227];
   for (const fqdn of [LONGEST_FQDN, ...lengths.map(fqdnOfStack)]) expect(FQDN_PATTERN.test(fqdn)).toBe(true);
   expect(lengths.map((n) => fqdnOfStack(n).length)).toEqual(lengths);
+});
+
+describe("the limits, as checkStateName applies them", () => {
+  const tfe = { backend: "remote", hostname: TFE, workspacePrefix: "" } as const;
+  const hcp = { backend: "remote", hostname: "app.terraform.io", workspacePrefix: "" } as const;
+  const s3 = { backend: "s3", keyPrefix: "p" } as const;
+  test.each([
+    ["local, lock file of 255 bytes", `terraform.${"a".repeat(226)}.tfstate`, { backend: "local" } as const, true],
+    ["local, lock file of 256 bytes", `terraform.${"a".repeat(227)}.tfstate`, { backend: "local" } as const, false],
+    ["local, a path instead of a file name", "a/terraform.x.tfstate", { backend: "local" } as const, false],
+    ["s3, lock object of 1,024 bytes", "k".repeat(1017), s3, true],
+    ["s3, lock object of 1,025 bytes", "k".repeat(1018), s3, false],
+    ["Terraform Enterprise, 90 characters", "w".repeat(90), tfe, true],
+    ["Terraform Enterprise, 91 characters", "w".repeat(91), tfe, false],
+    ["HCP Terraform, 260 characters", "w".repeat(260), hcp, true],
+    ["HCP Terraform, 261 characters", "w".repeat(261), hcp, false],
+    ["a workspace with a dot", "a.b", hcp, false],
+    ["an empty workspace", "", hcp, false],
+  ].map(([label, name, state, valid]) => ({ label, name, state, valid })))("$label: valid $valid", ({ name, state, valid }) => {
+    expect(checkStateName(name as string, state as Parameters<typeof checkStateName>[1]) === undefined).toBe(valid);
+  });
 });
 
 describe("a deployed Sovereign's state never moves", () => {
