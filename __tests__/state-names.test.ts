@@ -8,6 +8,7 @@
  * - remote: the workspace, letters, digits, '-', '_', at most 90 characters
  *   on Terraform Enterprise and 260 on HCP Terraform.
  */
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -18,7 +19,8 @@ import { Sovereign, loadSovereigns } from "../config/load";
 import { FQDN_PATTERN } from "../config/sovereign-schema";
 import { checkStateName, fqdnHash, stateName } from "../config/names";
 import { SovereignStack } from "../constructs";
-import { exampleWith, sovereignWith } from "./fixtures/sovereigns";
+import { requireTool } from "./fixtures/boot";
+import { ROOT, exampleWith, sovereignWith } from "./fixtures/sovereigns";
 
 /** The longest FQDN the schema accepts: 253 characters. */
 const LONGEST_FQDN = ["a".repeat(63), "b".repeat(63), "c".repeat(63), "d".repeat(61)].join(".");
@@ -127,6 +129,33 @@ describe("local state: terraform.<stack>.tfstate in the project root", () => {
     }
   });
 
+  (requireTool("terraform", "local state written by Terraform") ? test : test.skip)(
+    "the longest FQDN: Terraform itself writes, locks and backs up the state from cdktf.out/stacks/<stack>",
+    () => {
+      const sovereign = sovereignWith({ fqdn: LONGEST_FQDN });
+      const json = JSON.parse(Testing.synth(new SovereignStack(Testing.app(), sovereign.stackName, { sovereign }), true));
+      const project = fs.mkdtempSync(path.join(os.tmpdir(), "state-tf-"));
+      // The stack's own backend block; a provider-less resource stands in for
+      // the Hetzner ones (the registry is out of reach here).
+      const stackDir = path.join(project, "cdktf.out", "stacks", sovereign.stackName);
+      fs.mkdirSync(stackDir, { recursive: true });
+      fs.writeFileSync(path.join(stackDir, "cdk.tf.json"), JSON.stringify({ terraform: { backend: json.terraform.backend }, resource: { terraform_data: { probe: { input: "1" } } } }));
+      const env = { ...process.env, CHECKPOINT_DISABLE: "1", TF_CLI_CONFIG_FILE: path.join(ROOT, ".ci", "terraformrc"), TF_IN_AUTOMATION: "1" };
+      const terraform = (...args: string[]) => spawnSync("terraform", args, { cwd: stackDir, env, encoding: "utf8" });
+      try {
+        for (const args of [["init", "-input=false"], ["apply", "-auto-approve", "-input=false"], ["apply", "-auto-approve", "-input=false", "-replace=terraform_data.probe"]]) {
+          const run = terraform(...args);
+          expect({ args, status: run.status, stderr: run.stderr }).toEqual({ args, status: 0, stderr: "" });
+        }
+        const file = path.posix.basename(json.terraform.backend.local.path);
+        expect(fs.readdirSync(project).sort()).toEqual(["cdktf.out", file, `${file}.backup`].sort());
+      } finally {
+        fs.rmSync(project, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
+
   test("two long FQDNs that share their first 215 characters get different state files", () => {
     const other = `${LONGEST_FQDN.slice(0, -1)}e`;
     expect(localStateFile(other)).not.toBe(localStateFile(LONGEST_FQDN));
@@ -153,7 +182,7 @@ describe("s3 state: <keyPrefix>/<stack>.tfstate", () => {
     expect(backend(sovereignWith(s3("p".repeat(756)))).config.key).toMatch(new RegExp(`/a{63}-b[a-z-]+-${fqdnHash(LONGEST_FQDN)}\\.tfstate$`));
   });
 
-  test("a keyPrefix too long on its own is rejected at load time, at state.keyPrefix", () => {
+  test("fails at load time, at state.keyPrefix, when the keyPrefix is too long on its own", () => {
     expect(problemsOf(() => sovereignWith(s3("p".repeat(997)), "sovereigns/acme.yaml"))).toEqual([
       { file: "sovereigns/acme.yaml", path: "state.keyPrefix", message: expect.stringMatching(/^is 997 bytes: .*1024-byte key limit.*use at most 996 characters$/) },
     ]);
@@ -179,7 +208,7 @@ describe("remote state: workspace <workspacePrefix><stack>", () => {
     expect(name.endsWith(`-${fqdnHash(fqdnOfStack(81))}`)).toBe(true);
   });
 
-  test("a workspacePrefix that leaves no room for the stack name is refused, at state.workspacePrefix", () => {
+  test("fails, at state.workspacePrefix, when the workspacePrefix leaves no room for the stack name", () => {
     // The schema stops prefixes at 40 characters; the rule itself still refuses what cannot fit.
     expect(stateName(LONGEST_FQDN, { backend: "remote", hostname: TFE, workspacePrefix: "x".repeat(79) })).toEqual({
       path: "state.workspacePrefix",
@@ -189,7 +218,7 @@ describe("remote state: workspace <workspacePrefix><stack>", () => {
   });
 });
 
-test("two Sovereigns whose prefixes make their workspaces meet are refused at load time, at state", () => {
+test("fails at load time, at state, when two Sovereigns' prefixes make their workspaces meet", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "state-owners-"));
   try {
     const remote = (workspacePrefix: string) => ({ backend: "remote", organization: "acme", workspacePrefix });
