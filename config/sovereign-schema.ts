@@ -297,16 +297,16 @@ const s3State = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, "must be a path of letters, digits, '.', '_', '-' separated by '/'")
     .default("sovereigns")
-    .describe("State object is <keyPrefix>/<stack>.tfstate. Default: sovereigns."),
+    .describe("State object is <keyPrefix>/<stack>.tfstate, <stack> shortened to its start plus -<hash> only where the lock object (<key>.tflock) would pass S3's 1024-byte key limit; so at most 996 characters. Default: sovereigns."),
 });
 const remoteState = z.strictObject({
   backend: z.literal("remote").describe("HCP Terraform or Terraform Enterprise; token from TF_TOKEN_<host> or terraform login."),
   organization: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be an HCP Terraform organization name").describe("HCP Terraform organization."),
   hostname: z.string().regex(FQDN_PATTERN, "must be a host name").default("app.terraform.io").describe("HCP Terraform or Terraform Enterprise host. Default: app.terraform.io."),
-  workspacePrefix: z.string().regex(/^[A-Za-z0-9_-]{0,40}$/, "must be letters, digits, '_' or '-'").default("").describe("Workspace is <workspacePrefix><stack>. Default: empty."),
+  workspacePrefix: z.string().regex(/^[A-Za-z0-9_-]{0,40}$/, "must be letters, digits, '_' or '-'").default("").describe("Workspace is <workspacePrefix><stack>, <stack> shortened to its start plus -<hash> only where the name would pass 90 characters (260 on app.terraform.io, HCP Terraform). Default: empty."),
 });
 const localState = z.strictObject({
-  backend: z.literal("local").describe("A state file in the project root, terraform.<stack>.tfstate."),
+  backend: z.literal("local").describe("A state file in the project root, terraform.<stack>.tfstate; a <stack> over 226 characters is shortened to its first 215 plus -<hash>, so that Terraform's lock file name (.<file>.lock.info) stays within 255 bytes."),
 });
 const state = z
   .discriminatedUnion("backend", [localState, s3State, remoteState], { error: "must have backend: local, s3 or remote" })
