@@ -270,7 +270,8 @@ export function stateName(fqdn: string, state: StateSettings): StateNameResult {
     case "local": {
       const prefix = "terraform.";
       const room = MAX_FILE_NAME_BYTES - LOCAL_LOCK_INFO_EXTRA_BYTES - prefix.length - stateSuffix.length;
-      return { name: `${prefix}${fitStackName(fqdn, room)}${stateSuffix}` };
+      // room is 226 characters, far above MIN_SHORT_STACK_LENGTH: the stack part always exists.
+      return { name: `${prefix}${fitStackName(fqdn, room)!}${stateSuffix}` };
     }
     case "s3": {
       const room = MAX_S3_KEY_BYTES - bytes(`${state.keyPrefix}/${stateSuffix}${S3_LOCK_SUFFIX}`);
