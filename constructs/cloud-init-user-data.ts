@@ -1,10 +1,11 @@
-import { TerraformLocal } from "cdktf";
+import { Fn, TerraformLocal } from "cdktf";
 import { Construct } from "constructs";
 import type { Password } from "@cdktf/provider-random/lib/password";
 import { UserDataTooLargeError } from "../config/errors";
 import type { Sovereign } from "../config/load";
 import { BootInput, NodeRole, RUNTIME_STAND_INS_MAX, RuntimeValues, nodeCloudConfig, renderCloudConfig, resolveVersions } from "../userdata";
 import type { HetznerLoadBalancer } from "./hetzner-load-balancer";
+import type { SovereignNetwork } from "./sovereign-network";
 import type { SovereignVariables } from "./sovereign-variables";
 
 /** Hetzner's limit on a server's user_data. */
@@ -14,6 +15,8 @@ export const USER_DATA_LIMIT_BYTES = 32 * 1024;
 export interface CloudInitUserDataProps {
   readonly sovereign: Sovereign;
   readonly role: NodeRole;
+  /** The server's Hetzner name; with cloudController hcloud it is also its Kubernetes node name. */
+  readonly serverName: string;
   /** The server's fixed private IP. */
   readonly privateIp: string;
   /** Its addresses go into k3s's certificate, the join URL and the posted kubeconfig. */
@@ -22,7 +25,9 @@ export interface CloudInitUserDataProps {
   readonly clusterToken: Password;
   /** The k3s agent token. */
   readonly agentToken: Password;
-  /** The secret variables the first server needs (pull token, bearer). */
+  /** The private network: the cloud controller attaches load balancers to it. */
+  readonly network: SovereignNetwork;
+  /** The secret variables the first server needs (pull token, bearer, cloud controller token). */
   readonly variables: SovereignVariables;
 }
 
@@ -43,6 +48,7 @@ export class CloudInitUserData extends Construct {
     const input = (runtime: RuntimeValues): BootInput => ({
       sovereign: props.sovereign,
       role: props.role,
+      nodeName: props.serverName,
       privateIp: props.privateIp,
       loadBalancerPrivateIp: props.loadBalancer.privateIp,
       versions: resolveVersions(props.sovereign),
@@ -61,6 +67,9 @@ export class CloudInitUserData extends Construct {
           agentToken: props.agentToken.result,
           ghcrPullToken: props.variables.ghcrPullToken.stringValue,
           kubeconfigBearerToken: props.variables.kubeconfigBearerToken.stringValue,
+          // The cluster's own token when set, so it can be revoked alone.
+          hcloudCcmToken: Fn.coalesce([props.variables.hcloudCcmToken.stringValue, props.variables.hcloudToken.stringValue]),
+          networkId: props.network.network.id,
         }),
       ),
       { materialize },

@@ -3,7 +3,8 @@
  *
  * every server:  step-runner, prep, hardening, sovereign-json, k3s
  * first server:  + api-ready, kubeconfig-postback (+ bearer removal),
- *                  cilium, flux, pull-secret, flux-bootstrap
+ *                  cilium, metadata-policy, hcloud-ccm (cloudController
+ *                  hcloud), flux, pull-secret, flux-bootstrap
  * every server:  complete
  */
 import type { BootInput } from "./boot-input";
@@ -14,8 +15,10 @@ import { completeStep } from "./complete";
 import { fluxStep } from "./flux";
 import { fluxBootstrapStep } from "./flux-bootstrap";
 import { hardeningStep } from "./hardening";
+import { hcloudCcmStep } from "./hcloud-ccm";
 import { k3sStep } from "./k3s";
 import { kubeconfigPostbackSteps } from "./kubeconfig-postback";
+import { metadataPolicyStep } from "./metadata-policy";
 import { PATHS } from "./paths";
 import { prepStep } from "./prep";
 import { pullSecretStep } from "./pull-secret";
@@ -26,7 +29,10 @@ import { stepRunnerStep } from "./step-runner";
 export function nodeSteps(input: BootInput): Fragment[] {
   const steps: (Fragment | undefined)[] = [stepRunnerStep(), prepStep(), hardeningStep(input), sovereignJsonStep(input), k3sStep(input)];
   if (input.role === "first-server") {
-    steps.push(apiReadyStep(), ...kubeconfigPostbackSteps(input), ciliumStep(input), fluxStep(input), pullSecretStep(input), fluxBootstrapStep(input));
+    // The metadata policy comes first after Cilium: once the cloud controller
+    // initialises the node, pods get scheduled, and none may precede it.
+    steps.push(apiReadyStep(), ...kubeconfigPostbackSteps(input), ciliumStep(input), metadataPolicyStep(), hcloudCcmStep(input));
+    steps.push(fluxStep(input), pullSecretStep(input), fluxBootstrapStep(input));
   }
   steps.push(completeStep());
   return steps.filter((s): s is Fragment => s !== undefined);
