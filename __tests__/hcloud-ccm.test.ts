@@ -7,9 +7,11 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Testing } from "cdktf";
+import { TerraformStack, Testing } from "cdktf";
+import { Password } from "@cdktf/provider-random/lib/password";
+import { ConstructPropError } from "../config/errors";
 import * as yaml from "js-yaml";
-import { SovereignStack } from "../constructs";
+import { CloudInitUserData, HetznerLoadBalancer, SovereignNetwork, SovereignStack, SovereignVariables } from "../constructs";
 import { nodeSteps } from "../userdata";
 import { DOWNLOADS } from "../userdata/versions";
 import { HCLOUD_CCM_RELEASE, hcloudCcmStep, hcloudCcmValues, hcloudSecret } from "../userdata/hcloud-ccm";
@@ -153,5 +155,35 @@ describe("the cloud controller's token", () => {
     expect(evaluate(TEST_SECRETS)).toEqual({ token: TEST_SECRETS.hcloud_token, network: "4711" });
     const own = "CCM".padEnd(64, "7");
     expect(evaluate({ ...TEST_SECRETS, hcloud_ccm_token: own })).toEqual({ token: own, network: "4711" });
+  });
+});
+
+describe("node names", () => {
+  const userData = (serverName: string, changes: Record<string, unknown> = {}) => () => {
+    const stack = new TerraformStack(Testing.app(), "s");
+    const sovereign = sovereignWith(changes);
+    const network = new SovereignNetwork(stack, "Network", { namePrefix: "p", location: "fsn1" });
+    const loadBalancer = new HetznerLoadBalancer(stack, "LoadBalancer", { namePrefix: "p", location: "fsn1", network });
+    const token = new Password(stack, "T", { length: 64, special: false });
+    const variables = new SovereignVariables(stack, "Variables");
+    return new CloudInitUserData(stack, "UserData", { sovereign, role: "agent", serverName, privateIp: "10.0.1.10", network, loadBalancer, clusterToken: token, agentToken: token, variables });
+  };
+
+  test("fails on a server name Kubernetes would refuse as a node name, naming the prop", () => {
+    let error: unknown;
+    try {
+      userData("Worker_1")();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConstructPropError);
+    expect(error).toMatchObject({ constructPath: "s/UserData", prop: "serverName" });
+    expect(userData("Worker_1")).toThrow(/serverName is "Worker_1"; with cloudController hcloud it is the node's Kubernetes name/);
+    expect(userData("a".repeat(254))).toThrow(ConstructPropError);
+  });
+
+  test("accepts a Hetzner server name, and any name with cloudController k3s (k3s then names nodes itself)", () => {
+    expect(userData("catalyst-omantel-omani-works-worker-1")).not.toThrow();
+    expect(userData("Worker_1", { cloudController: "k3s" })).not.toThrow();
   });
 });

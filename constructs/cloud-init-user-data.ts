@@ -1,7 +1,7 @@
 import { Fn, TerraformLocal } from "cdktf";
 import { Construct } from "constructs";
 import type { Password } from "@cdktf/provider-random/lib/password";
-import { UserDataTooLargeError } from "../config/errors";
+import { ConstructPropError, UserDataTooLargeError } from "../config/errors";
 import type { Sovereign } from "../config/load";
 import { BootInput, NodeRole, RUNTIME_STAND_INS_MAX, RuntimeValues, nodeCloudConfig, renderCloudConfig, resolveVersions } from "../userdata";
 import type { HetznerLoadBalancer } from "./hetzner-load-balancer";
@@ -10,6 +10,9 @@ import type { SovereignVariables } from "./sovereign-variables";
 
 /** Hetzner's limit on a server's user_data. */
 export const USER_DATA_LIMIT_BYTES = 32 * 1024;
+
+/** A Kubernetes node name: a lowercase RFC 1123 subdomain of at most 253 characters. */
+export const NODE_NAME_PATTERN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** Props of {@link CloudInitUserData}. */
 export interface CloudInitUserDataProps {
@@ -45,6 +48,13 @@ export class CloudInitUserData extends Construct {
 
   constructor(scope: Construct, id: string, props: CloudInitUserDataProps) {
     super(scope, id);
+    if (props.sovereign.cloudController === "hcloud" && !NODE_NAME_PATTERN.test(props.serverName)) {
+      throw new ConstructPropError(
+        this.node.path,
+        "serverName",
+        `is ${JSON.stringify(props.serverName)}; with cloudController hcloud it is the node's Kubernetes name: lowercase letters, digits, '-' and '.', at most 253 characters`,
+      );
+    }
     const input = (runtime: RuntimeValues): BootInput => ({
       sovereign: props.sovereign,
       role: props.role,

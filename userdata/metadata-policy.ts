@@ -23,6 +23,9 @@ export const NAMESPACE_LABEL = "io.kubernetes.pod.namespace";
  * node pods so. Only pods in this namespace carrying all these labels are
  * exempt; creating pods in kube-system already gives access to its Secrets,
  * the cloud controller's token among them, so the exemption grants nothing new.
+ * The cloud controller reads the service only with networking on (to check
+ * the node is in the network), and then runs with host networking, which
+ * such a policy does not reach.
  */
 export const METADATA_SERVICE_EXEMPT = {
   namespace: "kube-system",
