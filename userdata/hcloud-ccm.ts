@@ -50,8 +50,7 @@ export function hcloudCcmValues(input: BootInput): HcloudCcmValues {
       // Cilium tunnels pod traffic (VXLAN between node IPs, cilium.ts), so
       // routes in the network would carry nothing; the route controller
       // would also write each node's NetworkUnavailable condition, which
-      // Cilium owns. Native routing would need these routes, and a pod CIDR
-      // inside the network's range.
+      // Cilium owns. Native routing would need these routes.
       HCLOUD_NETWORK_ROUTES_ENABLED: { value: "false" },
     },
   };
