@@ -86,9 +86,10 @@ export function hcloudSecret(input: BootInput): OpaqueSecret {
 
 /**
  * First server only, with cloudController hcloud, after Cilium (the
- * controller runs with hostNetwork but waits for a Ready node) and before
- * anything that must be scheduled: kubelet taints every node uninitialized
- * until a cloud controller initialises it. Applies the Secret (its file,
+ * controller runs with host networking, but its pod does not tolerate a
+ * node that is not Ready, and nodes are Ready only once the CNI runs) and
+ * before anything that must be scheduled: kubelet taints every node
+ * uninitialized until a cloud controller initialises it. Applies the Secret (its file,
  * 0600 and base64-delivered, is removed whatever happens), installs the
  * pinned, checksum-verified chart with the Helm of the cilium step, and
  * waits until server 1's node has its hcloud:// provider ID.
