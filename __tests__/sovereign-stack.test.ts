@@ -108,7 +108,7 @@ describe("solo Sovereign (the example)", () => {
   });
 
   test("secret variables are sensitive and validated", () => {
-    for (const name of ["hcloud_token", "ghcr_pull_token", "kubeconfig_bearer_token"]) {
+    for (const name of ["hcloud_token", "hcloud_ccm_token", "ghcr_pull_token", "kubeconfig_bearer_token"]) {
       expect(json.variable[name]).toMatchObject({ sensitive: true, type: "string", default: "" });
       expect(json.variable[name].validation[0].error_message).toContain(`TF_VAR_${name}`);
     }
@@ -301,6 +301,7 @@ describe("Terraform checks the secret variables at plan", () => {
     ["ghcr_pull_token", ""],
     ["kubeconfig_bearer_token", ""],
     ["kubeconfig_bearer_token", "NOT-HEX".repeat(9)],
+    ["hcloud_ccm_token", "too-short"],
   ])("fails when %s is %j, naming TF_VAR_%s", (name, value) => {
     let error: unknown;
     try {

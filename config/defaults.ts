@@ -83,6 +83,15 @@ export type FluxRelease = keyof typeof FLUX_CHART_BY_RELEASE;
 /** Flux release whose install manifest is applied (= the GitOps repository's flux2 chart 2.14.1). */
 export const DEFAULT_FLUX_VERSION: FluxRelease = "v2.4.0";
 
+/** Who initialises nodes and runs cloud integrations: Hetzner's cloud controller (hcloud) or k3s's built-in one (k3s). */
+export const CLOUD_CONTROLLERS = ["hcloud", "k3s"] as const;
+/** A cloud controller choice. */
+export type CloudController = (typeof CLOUD_CONTROLLERS)[number];
+/** Hetzner's: nodes get hcloud://<server id> provider IDs, which load balancers and volumes need. */
+export const DEFAULT_CLOUD_CONTROLLER: CloudController = "hcloud";
+/** k3s's default pod network (cluster-cidr), from which every node gets its pod CIDR. */
+export const K3S_CLUSTER_CIDR = "10.42.0.0/16";
+
 /** GitOps repository every Sovereign's Flux follows when the file names none. */
 export const DEFAULT_GITOPS_REPO_URL = "https://github.com/openova-io/openova";
 /**

@@ -34,6 +34,7 @@ export interface Sovereign extends Omit<SovereignFile, "controlPlane" | "workers
 /** The Terraform variables that hold what must never be written in a Sovereign file. */
 export const SECRET_VARIABLES = {
   hcloud: "TF_VAR_hcloud_token",
+  hcloudCcm: "TF_VAR_hcloud_ccm_token",
   ghcr: "TF_VAR_ghcr_pull_token",
   bearer: "TF_VAR_kubeconfig_bearer_token",
 } as const;
@@ -206,6 +207,7 @@ function scan(node: unknown, segments: Segments, report: { secretKey(segments: S
 }
 
 function secretVariableFor(fieldPath: string): string {
+  if (/ccm|cloudController/i.test(fieldPath)) return SECRET_VARIABLES.hcloudCcm;
   if (/hcloud|hetzner/i.test(fieldPath)) return SECRET_VARIABLES.hcloud;
   if (/ghcr|registry|pull/i.test(fieldPath)) return SECRET_VARIABLES.ghcr;
   if (/bearer|kubeconfig|postback/i.test(fieldPath)) return SECRET_VARIABLES.bearer;

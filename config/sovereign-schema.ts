@@ -10,6 +10,8 @@
  */
 import { z } from "zod";
 import {
+  CLOUD_CONTROLLERS,
+  DEFAULT_CLOUD_CONTROLLER,
   DEFAULT_FLUX_VERSION,
   FLUX_CHART_BY_RELEASE,
   DEFAULT_GITOPS_BRANCH,
@@ -119,6 +121,13 @@ const k3s = z
   })
   .default({ version: DEFAULT_K3S_VERSION, localStorage: true })
   .describe("k3s settings.");
+
+const cloudController = z
+  .enum(CLOUD_CONTROLLERS, { error: `must be one of ${CLOUD_CONTROLLERS.join(", ")}` })
+  .default(DEFAULT_CLOUD_CONTROLLER)
+  .describe(
+    `Cloud controller of the cluster. hcloud: Hetzner's cloud controller manager, installed at boot (nodes named after their servers, hcloud:// provider IDs for load balancers and volumes; API token from TF_VAR_hcloud_ccm_token, else TF_VAR_hcloud_token). k3s: k3s's built-in one (no Hetzner integration). Decided at first boot: a node cannot change it later. Default: ${DEFAULT_CLOUD_CONTROLLER}.`,
+  );
 
 const cidrList = (what: string) =>
   z
@@ -238,6 +247,16 @@ const versions = z
       })
       .optional()
       .describe("Cilium Helm chart, with the SHA-256 of its archive. Default: the pinned chart in userdata/versions.ts."),
+    hcloudCcm: z
+      .strictObject({
+        version: z.string().regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, "must be a hcloud-cloud-controller-manager chart version like 1.30.1").describe("Chart version, like 1.30.1."),
+        chartSha256: z
+          .string()
+          .regex(SHA256_PATTERN, "must be the 64-hex SHA-256 of hcloud-cloud-controller-manager-<version>.tgz (the digest in https://charts.hetzner.cloud/index.yaml)")
+          .describe("SHA-256 of hcloud-cloud-controller-manager-<version>.tgz (its digest in https://charts.hetzner.cloud/index.yaml)."),
+      })
+      .optional()
+      .describe("Hetzner cloud controller manager Helm chart (cloudController: hcloud), with the SHA-256 of its archive. Default: the pinned chart in userdata/versions.ts."),
     flux: z
       .enum(Object.keys(FLUX_CHART_BY_RELEASE) as [keyof typeof FLUX_CHART_BY_RELEASE], {
         error: `must be a Flux release whose flux2 chart is known: ${Object.entries(FLUX_CHART_BY_RELEASE)
@@ -324,6 +343,7 @@ export const sovereignFileSchema = z
     controlPlane,
     workers,
     k3s,
+    cloudController,
     ssh,
     firewall,
     hardening,

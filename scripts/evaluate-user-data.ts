@@ -15,6 +15,7 @@ import * as path from "path";
 /** Stand-ins for the resource attributes user data references, by `<type>.<attribute>`. */
 export const STAND_INS: Readonly<Record<string, string>> = {
   "hcloud_load_balancer.ipv4": "203.0.113.10",
+  "hcloud_network.id": "4711",
   "random_password.result": "Kx7Qm2Vb9Rt4Lp8Wz3Nc6Hd1Fg5Sj0Ya7Ue2Io9Pk4Mb8Tn3Cv6Xq1Rz5Gw0Lh2Dd",
   // A resource-specific stand-in wins over its type's (`<type>.<name>.<attribute>`).
   "random_password.AgentToken.result": "Ag3ntT0kenAg3ntT0kenAg3ntT0kenAg3ntT0kenAg3ntT0kenAg3ntT0kenAg3n",
