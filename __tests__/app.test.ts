@@ -105,6 +105,17 @@ describe("what a run prints", () => {
   });
 });
 
+describe("offline noise", () => {
+  test("npm run cdktf sets CHECKPOINT_DISABLE, so the CLI does not call checkpoint-api.hashicorp.com", () => {
+    const env = { ...process.env, SOVEREIGNS_DIR: write(path.join(work, "s"), { "a.yaml": sovereign("a.example.org") }) };
+    delete env.CHECKPOINT_DISABLE;
+    const result = spawnSync("npm", ["run", "--silent", "cdktf", "--", "synth", "--output", path.join(work, "out")], { cwd: ROOT, env, encoding: "utf8" });
+    expect(result.status).toBe(0);
+    expect(result.stdout + result.stderr).not.toContain("checkpoint");
+    expect(stacksIn(path.join(work, "out"))).toEqual(["a-example-org"]);
+  });
+});
+
 describe("selecting a Sovereign with SOVEREIGN", () => {
   const files = () => write(path.join(work, "s"), { "alpha.yaml": sovereign("a.example.org"), "beta.yaml": sovereign("b.example.org"), "broken.yaml": "fqdn: [unclosed\n" });
 
