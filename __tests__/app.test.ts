@@ -107,7 +107,7 @@ describe("what a run prints", () => {
 
 describe("offline noise", () => {
   test("npm run cdktf sets CHECKPOINT_DISABLE, so the CLI does not call checkpoint-api.hashicorp.com", () => {
-    const env = { ...process.env, SOVEREIGNS_DIR: write(path.join(work, "s"), { "a.yaml": sovereign("a.example.org") }) };
+    const env: NodeJS.ProcessEnv = { ...process.env, SOVEREIGNS_DIR: write(path.join(work, "s"), { "a.yaml": sovereign("a.example.org") }) };
     delete env.CHECKPOINT_DISABLE;
     const result = spawnSync("npm", ["run", "--silent", "cdktf", "--", "synth", "--output", path.join(work, "out")], { cwd: ROOT, env, encoding: "utf8" });
     expect(result.status).toBe(0);
@@ -160,7 +160,7 @@ describe("the example is never deployed", () => {
   function checkout(sovereigns: Record<string, string>) {
     write(path.join(work, "examples"), { "example.yaml": EXAMPLE_TEXT });
     write(path.join(work, "sovereigns"), sovereigns);
-    const env = { ...process.env, CDKTF_OUTDIR: path.join(work, "cdktf.out") };
+    const env: NodeJS.ProcessEnv = { ...process.env, CDKTF_OUTDIR: path.join(work, "cdktf.out") };
     delete env.SOVEREIGNS_DIR;
     delete env.SOVEREIGN;
     return spawnSync("node", [MAIN], { cwd: work, env, encoding: "utf8" });
