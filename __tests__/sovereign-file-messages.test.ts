@@ -210,6 +210,15 @@ describe("warnings: printed, never fatal", () => {
     });
   });
 
+  test("a key shared by many files gives one short line each", () => {
+    const files = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`s${i}.yaml`, EXAMPLE_TEXT.replace("omantel.omani.works", `s${i}.example.org`)]));
+    withDir(files, (dir) => {
+      const { warnings } = loadSovereignSet(dir);
+      expect(warnings).toHaveLength(6);
+      expect(warnings[0].message).toMatch(new RegExp(`^is the same key as in ${path.join(dir, "s1.yaml")}, ${path.join(dir, "s2.yaml")}, ${path.join(dir, "s3.yaml")} and 2 more; `));
+    });
+  });
+
   test("no warning for distinct keys and private API sources", () => {
     withDir({ "a.yaml": `${EXAMPLE_TEXT}firewall: { apiAllowedCidrs: ["203.0.113.0/24"] }\n` }, (dir) => {
       expect(loadSovereignSet(dir).warnings).toEqual([]);

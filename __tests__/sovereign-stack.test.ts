@@ -254,7 +254,8 @@ describe("Terraform checks the secret variables at plan", () => {
     expect(message.length).toBeLessThan(MAX_ERROR_CHARS + 200);
     expect(message).toMatch(/^terraform (init|apply) failed:\n/);
     expect(message).toContain("Error: ");
-    expect(message).toMatch(/\[\.\.\. \d+ more characters of Terraform output cut; \d+ error\(s\) in all\]$/);
+    expect(message).toMatch(/\[\.\.\. Terraform's output of \d+ characters cut to \d+; [1-9]\d* error\(s\) in all\]$/);
+    expect(message.split("\n").every((line) => line.length < 400)).toBe(true);
   });
 
   test("an empty GHCR token passes when the file says no pull Secret is needed", () => {

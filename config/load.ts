@@ -168,7 +168,7 @@ export function loadSovereignSet(dir: string, only?: string): LoadedSovereigns {
     // Nobody can tell which file is the newcomer: name every one of them.
     for (const s of same) {
       const others = same.filter((o) => o !== s).map((o) => o.file);
-      problems.push({ file: s.file, path: "fqdn", message: `${s.fqdn} is also the fqdn of ${others.join(", ")}; both would be stack ${stack}, and every Sovereign needs its own FQDN: change it in the file that is not meant to be ${s.fqdn}` });
+      problems.push({ file: s.file, path: "fqdn", message: `${s.fqdn} is also the fqdn of ${fewOf(others)}; both would be stack ${stack}, and every Sovereign needs its own FQDN: change it in the file that is not meant to be ${s.fqdn}` });
     }
   }
   if (problems.length > 0) throw new SovereignFileError(problems);
@@ -214,6 +214,11 @@ function stackNameOf(file: string): string | undefined {
   }
 }
 
+/** Up to three names, then how many more: a message stays one line however many files share a value. */
+function fewOf(names: readonly string[]): string {
+  return names.length <= 3 ? names.join(", ") : `${names.slice(0, 3).join(", ")} and ${names.length - 3} more`;
+}
+
 /** Sources that mean "anyone on the internet". */
 const WORLD = new Set(["0.0.0.0/0", "::/0"]);
 
@@ -243,7 +248,7 @@ export function sovereignWarnings(sovereigns: readonly Sovereign[]): SovereignFi
       warnings.push({
         file: s.file,
         path: "ssh.publicKey",
-        message: `is the same key as in ${same.filter((o) => o !== s).map((o) => o.file).join(", ")}; Hetzner refuses a second key with one fingerprint in a project, so deploy these Sovereigns to different Hetzner projects or give each its own key`,
+        message: `is the same key as in ${fewOf(same.filter((o) => o !== s).map((o) => o.file))}; Hetzner refuses a second key with one fingerprint in a project, so deploy these Sovereigns to different Hetzner projects or give each its own key`,
       });
     }
   }

@@ -137,7 +137,10 @@ export const MAX_ERROR_CHARS = 8 * 1024;
 export function capTerraformOutput(text: string): string {
   if (text.length <= MAX_ERROR_CHARS) return text;
   const errors = (text.match(/^(│ )?Error: /gm) ?? []).length;
-  return `${text.slice(0, MAX_ERROR_CHARS)}\n[... ${text.length - MAX_ERROR_CHARS} more characters of Terraform output cut; ${errors} error(s) in all]`;
+  // Each quoted source line is cut first, so several errors fit in what is kept.
+  const lines = text.split("\n").map((line) => (line.length > 300 ? `${line.slice(0, 300)}[... ${line.length - 300} characters]` : line));
+  const kept = lines.join("\n").slice(0, MAX_ERROR_CHARS);
+  return `${kept}\n[... Terraform's output of ${text.length} characters cut to ${kept.length}; ${errors} error(s) in all]`;
 }
 
 /** Runs terraform; throws EvaluationError with (the start of) its message on failure. */
