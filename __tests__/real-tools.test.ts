@@ -313,6 +313,12 @@ realTools("npm run preview", () => {
     expect(result.stdout).not.toContain("$${");
   });
 
+  test("takes a file name as SOVEREIGN does (the example's, while sovereigns/ is empty)", () => {
+    const byFile = preview("example", "cp-1");
+    expect(byFile.status).toBe(0);
+    expect(byFile.stdout).toBe(preview("omantel-omani-works", "cp-1").stdout);
+  });
+
   test("fails on an unknown server, listing the servers", () => {
     const result = preview("omantel-omani-works", "cp-9");
     expect(result.status).toBe(2);

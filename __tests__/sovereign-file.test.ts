@@ -21,7 +21,7 @@ function problemsOf(text: string, file = "bad.yaml") {
 
 describe("the shipped example", () => {
   test("validates with the SPEC's defaults applied", () => {
-    const s = parseSovereign(EXAMPLE_TEXT, "sovereigns/example.yaml");
+    const s = parseSovereign(EXAMPLE_TEXT, "examples/example.yaml");
     expect(s.stackName).toBe("omantel-omani-works");
     expect(s.names).toMatchObject({ sovereignLabel: "omantel.omani.works", network: "catalyst-omantel-omani-works-net", sshKey: "catalyst-omantel-omani-works" });
     expect(s.controlPlane).toEqual({ serverType: "cx43", ha: false });
@@ -178,7 +178,13 @@ describe("bad Sovereign files", () => {
     try {
       fs.writeFileSync(path.join(dir, "a.yaml"), EXAMPLE_TEXT);
       fs.writeFileSync(path.join(dir, "b.yaml"), EXAMPLE_TEXT);
-      expect(() => loadSovereigns(dir)).toThrow(/b\.yaml: fqdn: gives stack name omantel-omani-works, which .*a\.yaml already uses/);
+      // Nobody can tell which file is the newcomer: both are named, each pointing at the other.
+      expect(() => loadSovereigns(dir)).toThrow(
+        new SovereignFileError([
+          { file: path.join(dir, "a.yaml"), path: "fqdn", message: `omantel.omani.works is also the fqdn of ${path.join(dir, "b.yaml")}; both would be stack omantel-omani-works, and every Sovereign needs its own FQDN: change it in the file that is not meant to be omantel.omani.works` },
+          { file: path.join(dir, "b.yaml"), path: "fqdn", message: `omantel.omani.works is also the fqdn of ${path.join(dir, "a.yaml")}; both would be stack omantel-omani-works, and every Sovereign needs its own FQDN: change it in the file that is not meant to be omantel.omani.works` },
+        ]).message,
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

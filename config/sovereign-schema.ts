@@ -28,6 +28,7 @@ import {
   DEFAULT_SERVER_TYPES,
   EU_LOCATIONS,
   MAX_WORKERS,
+  serverTypesIn,
 } from "./defaults";
 import { checkCidr, checkGitUrl, checkHttpsUrl, checkSshPublicKey } from "./checks";
 
@@ -36,7 +37,7 @@ const LABEL = "[a-z]([a-z0-9-]{0,61}[a-z0-9])?";
 /** Lowercase RFC 1035 domain name with at least two labels. */
 export const FQDN_PATTERN = new RegExp(`^(?=.{1,253}$)(${LABEL}\\.)+${LABEL}$`);
 const fqdn = z
-  .string()
+  .string({ error: "must be a domain name like omantel.omani.works" })
   .regex(FQDN_PATTERN, "must be a lowercase RFC 1035 domain name with at least two labels (letters, digits, '-'; each label starts with a letter, at most 63 characters), like omantel.omani.works")
   .describe(
     "The Sovereign's domain; names the stack (<fqdn with dashes>) and every Hetzner resource (catalyst-<stack>-<suffix>, or catalyst-<first 33 characters of the stack>-<hash>-<suffix> where that would exceed 63 characters) and is the value of the catalyst.openova.io/sovereign label (shortened to 52 characters plus -<hash> beyond 63). The hash: the first 10 hex digits of the FQDN's SHA-256.",
@@ -151,7 +152,9 @@ const ssh = z
         const problem = checkSshPublicKey(value);
         if (problem) ctx.addIssue({ code: "custom", message: problem });
       })
-      .describe("The operator's own OpenSSH public key (ssh-ed25519, ecdsa-sha2-nistp256 or ssh-rsa); never generated, so break-glass access stays with a named person."),
+      .describe(
+        "The operator's own OpenSSH public key (ssh-ed25519, ecdsa-sha2-nistp256/384/521, ssh-rsa, or a security key: sk-ssh-ed25519@openssh.com, sk-ecdsa-sha2-nistp256@openssh.com); never generated, so break-glass access stays with a named person.",
+      ),
     allowedCidrs: cidrList("Sources allowed to reach SSH (tcp 22) on every server's public address. Default: none (no SSH rule at all)."),
   })
   .describe("Break-glass SSH access.");
@@ -370,6 +373,12 @@ export const sovereignFileSchema = z
           code: "custom",
           path: [role, "serverType"],
           message: `must be a cpx or ccx type in ${file.location}: Hetzner offers cx and cax only in ${EU_LOCATIONS.join(", ")} (e.g. ${role === "workers" ? elsewhere.workers : elsewhere.controlPlane})`,
+        });
+      } else if (!serverTypesIn(file.location).includes(type)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [role, "serverType"],
+          message: `is not a server type Hetzner offers in ${file.location}; offered there: ${serverTypesIn(file.location).join(", ")}`,
         });
       }
     }

@@ -1,11 +1,11 @@
-// `npm run preview -- <stack> [server]`: prints the exact cloud-init each
+// `npm run preview -- <stack or file name> [server]`: prints the exact cloud-init each
 // server of a stack receives, as Terraform evaluates it at apply, with
 // stand-ins for the load balancer IP, the cluster token and the secrets
 // (never real ones: this is for reading, not for deploying).
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { run } from "../app";
+import { runApp } from "../app";
 import { EvaluationError, STAND_INS, evaluateUserData, readSynthesisedStack } from "./evaluate-user-data";
 
 /** Placeholder secrets that pass the variables' validation. */
@@ -16,15 +16,17 @@ export const PREVIEW_SECRETS = {
 };
 
 function main(argv: string[]): number {
-  const [stack, server] = argv;
-  if (!stack || stack.startsWith("-")) {
-    process.stderr.write("usage: npm run preview -- <stack> [server]\n");
+  const [name, server] = argv;
+  if (!name || name.startsWith("-")) {
+    process.stderr.write("usage: npm run preview -- <stack or file name> [server]\n");
     return 2;
   }
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "preview-"));
   try {
-    const code = run({ sovereignsDir: process.env.SOVEREIGNS_DIR, only: stack, outdir });
-    if (code !== 0) return code;
+    // Selects as SOVEREIGN does: a file name without .yaml, or a stack name.
+    const result = runApp({ sovereignsDir: process.env.SOVEREIGNS_DIR, only: name, outdir, stdout: () => undefined });
+    if (result.code !== 0) return result.code;
+    const stack = result.stacks[0].name;
     const evaluated = evaluateUserData([readSynthesisedStack(outdir, stack)], PREVIEW_SECRETS);
     const chosen = server ? evaluated.filter((e) => e.server === server || e.server.endsWith(`-${server}`)) : evaluated;
     if (chosen.length === 0) {
