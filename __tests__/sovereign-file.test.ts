@@ -21,7 +21,7 @@ function problemsOf(text: string, file = "bad.yaml") {
 
 describe("the shipped example", () => {
   test("validates with the SPEC's defaults applied", () => {
-    const s = parseSovereign(EXAMPLE_TEXT, "sovereigns/example.yaml");
+    const s = parseSovereign(EXAMPLE_TEXT, "examples/example.yaml");
     expect(s.stackName).toBe("omantel-omani-works");
     expect(s.names).toMatchObject({ sovereignLabel: "omantel.omani.works", network: "catalyst-omantel-omani-works-net", sshKey: "catalyst-omantel-omani-works" });
     expect(s.controlPlane).toEqual({ serverType: "cx43", ha: false });
@@ -42,6 +42,7 @@ describe("the shipped example", () => {
     expect(s.versions.flux).toBe("v2.4.0");
     expect(s.postback).toBeUndefined();
     expect(s.ssh.allowedCidrs).toEqual([]);
+    expect(s.cloudController).toBe("hcloud");
     // cx exists only in the EU: Singapore gets cpx.
     expect([s.controlPlane.serverType, s.workers.serverType]).toEqual(["cpx42", "cpx32"]);
   });
@@ -69,6 +70,8 @@ const BAD: [string, Record<string, unknown>, string][] = [
   ["server type Hetzner no longer sells", { controlPlane: { serverType: "cx42" } }, "controlPlane.serverType"],
   ["Arm outside the EU", { location: "sin", controlPlane: { serverType: "cpx42" }, workers: { serverType: "cax31" } }, "workers.serverType"],
   ["k3s version without +k3sN", { k3s: { version: "v1.31.4" } }, "k3s.version"],
+  ["unknown cloud controller", { cloudController: "aws" }, "cloudController"],
+  ["cloud controller chart digest not hex", { versions: { hcloudCcm: { version: "1.30.1", chartSha256: "sha256:47fb" } } }, "versions.hcloudCcm.chartSha256"],
   ["dsa ssh key", { ssh: { publicKey: "ssh-dss AAAAB3NzaC1kc3MAAACBAP ops@x" } }, "ssh.publicKey"],
   ["key type mismatching its data", { ssh: { publicKey: "ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIBr+1AJdeaIezHpn71ukww05rETxoIr02h9rQd3GbJiX x" } }, "ssh.publicKey"],
   ["bare address in allowedCidrs", { ssh: { allowedCidrs: ["203.0.113.0/24", "198.51.100.7"] } }, "ssh.allowedCidrs[1]"],
@@ -154,6 +157,7 @@ describe("bad Sovereign files", () => {
 
   test.each([
     ["hcloudToken", "TF_VAR_hcloud_token"],
+    ["hcloudCcmToken", "TF_VAR_hcloud_ccm_token"],
     ["ghcrPullToken", "TF_VAR_ghcr_pull_token"],
     ["kubeconfigBearerToken", "TF_VAR_kubeconfig_bearer_token"],
   ])("fails on a secret field %s, naming %s", (key, variable) => {
@@ -174,7 +178,13 @@ describe("bad Sovereign files", () => {
     try {
       fs.writeFileSync(path.join(dir, "a.yaml"), EXAMPLE_TEXT);
       fs.writeFileSync(path.join(dir, "b.yaml"), EXAMPLE_TEXT);
-      expect(() => loadSovereigns(dir)).toThrow(/b\.yaml: fqdn: gives stack name omantel-omani-works, which .*a\.yaml already uses/);
+      // Nobody can tell which file is the newcomer: both are named, each pointing at the other.
+      expect(() => loadSovereigns(dir)).toThrow(
+        new SovereignFileError([
+          { file: path.join(dir, "a.yaml"), path: "fqdn", message: `omantel.omani.works is also the fqdn of ${path.join(dir, "b.yaml")}; both would be stack omantel-omani-works, and every Sovereign needs its own FQDN: change it in the file that is not meant to be omantel.omani.works` },
+          { file: path.join(dir, "b.yaml"), path: "fqdn", message: `omantel.omani.works is also the fqdn of ${path.join(dir, "a.yaml")}; both would be stack omantel-omani-works, and every Sovereign needs its own FQDN: change it in the file that is not meant to be omantel.omani.works` },
+        ]).message,
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -7,7 +7,7 @@ import { Construct } from "constructs";
 import { ConstructPropError } from "../config/errors";
 import type { Sovereign } from "../config/load";
 import { HetznerLoadBalancer, SovereignFirewall, SovereignNetwork, SovereignStack } from "../constructs";
-import { EvaluationError, evaluateUserData } from "../scripts/evaluate-user-data";
+import { EvaluationError, MAX_ERROR_CHARS, evaluateUserData } from "../scripts/evaluate-user-data";
 import { ROOT, sovereignWith } from "./fixtures/sovereigns";
 
 const HA_SIN = { location: "sin", controlPlane: { ha: true, serverType: "ccx23" }, workers: { count: 3, serverType: "cpx32" } };
@@ -108,7 +108,7 @@ describe("solo Sovereign (the example)", () => {
   });
 
   test("secret variables are sensitive and validated", () => {
-    for (const name of ["hcloud_token", "ghcr_pull_token", "kubeconfig_bearer_token"]) {
+    for (const name of ["hcloud_token", "hcloud_ccm_token", "ghcr_pull_token", "kubeconfig_bearer_token"]) {
       expect(json.variable[name]).toMatchObject({ sensitive: true, type: "string", default: "" });
       expect(json.variable[name].validation[0].error_message).toContain(`TF_VAR_${name}`);
     }
@@ -301,6 +301,7 @@ describe("Terraform checks the secret variables at plan", () => {
     ["ghcr_pull_token", ""],
     ["kubeconfig_bearer_token", ""],
     ["kubeconfig_bearer_token", "NOT-HEX".repeat(9)],
+    ["hcloud_ccm_token", "too-short"],
   ])("fails when %s is %j, naming TF_VAR_%s", (name, value) => {
     let error: unknown;
     try {
@@ -310,6 +311,25 @@ describe("Terraform checks the secret variables at plan", () => {
     }
     expect(error).toBeInstanceOf(EvaluationError);
     expect((error as Error).message).toContain(`TF_VAR_${name}`);
+  });
+
+  test("a broken escape fails with a readable, capped message, not gigabytes of repeated configuration", () => {
+    // An unescaped ${ in every server's user data, as when the renderer's escape is lost.
+    const broken = structuredClone(stack);
+    for (const server of Object.values<any>(broken.json.resource.hcloud_server)) server.user_data = `\${unknown_thing.x}\n${server.user_data}\n${"x".repeat(20000)}\${another.y}`;
+    let error: unknown;
+    try {
+      evaluateUserData([broken], good);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(EvaluationError);
+    const message = (error as Error).message;
+    expect(message.length).toBeLessThan(MAX_ERROR_CHARS + 200);
+    expect(message).toMatch(/^terraform (init|apply) failed:\n/);
+    expect(message).toContain("Error: ");
+    expect(message).toMatch(/\[\.\.\. Terraform's output of \d+ characters cut to \d+; [1-9]\d* error\(s\) in all\]$/);
+    expect(message.split("\n").every((line) => line.length < 400)).toBe(true);
   });
 
   test("an empty GHCR token passes when the file says no pull Secret is needed", () => {

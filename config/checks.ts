@@ -3,6 +3,7 @@
  * value is fine, or what is wrong and what is allowed.
  */
 import { isIPv4, isIPv6 } from "net";
+import { quoteValue } from "./errors";
 
 /** An IPv4 or IPv6 CIDR whose host bits are zero, as Hetzner firewall rules require. */
 export function checkCidr(value: string): string | undefined {
@@ -67,23 +68,51 @@ function bigIntToIpv6(value: bigint): string {
   return parts.join(":").replace(/(^|:)0(:0)+(:|$)/, "::");
 }
 
-const SSH_KEY_TYPES = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ssh-rsa"];
+/**
+ * The OpenSSH public key types Hetzner's API accepts and Ubuntu 24.04's sshd
+ * takes. Hetzner's API also lists ssh-dss, which OpenSSH 9.6 no longer
+ * accepts by default, so a DSA key would lock the operator out. The sk-
+ * types are FIDO security keys (a YubiKey): sshd verifies them like any key.
+ */
+export const SSH_KEY_TYPES = [
+  "ssh-ed25519",
+  "ecdsa-sha2-nistp256",
+  "ecdsa-sha2-nistp384",
+  "ecdsa-sha2-nistp521",
+  "ssh-rsa",
+  "sk-ssh-ed25519@openssh.com",
+  "sk-ecdsa-sha2-nistp256@openssh.com",
+] as const;
 
 /** One OpenSSH public key line whose declared type matches the key inside it. */
 export function checkSshPublicKey(value: string): string | undefined {
   const allowed = `must be one OpenSSH public key line: "<type> <base64> [comment]" with type ${SSH_KEY_TYPES.join(", ")}`;
   if (/[\r\n]/.test(value)) return `${allowed}; it contains a line break`;
   if (/-----BEGIN/.test(value)) return "must be the PUBLIC key (the .pub file), not a private key — remove it from the file and rotate that key";
-  const match = /^(\S+) ([A-Za-z0-9+/]+={0,3})( [^\p{Cc}]*)?$/u.exec(value.trim());
-  if (!match) return allowed;
+  const fields = /^(\S+) (\S+)/.exec(value.trim());
+  if (fields && fields[1] === "ssh-dss") return `${allowed}; ssh-dss (DSA) keys are refused by Ubuntu 24.04's sshd: use an ssh-ed25519 key`;
+  if (fields && !(SSH_KEY_TYPES as readonly string[]).includes(fields[1])) return `${allowed} (got type ${quoteValue(fields[1].slice(0, 40))})`;
+  const match = /^(\S+) ([A-Za-z0-9+/]+={0,3})( [^\p{Cc}\p{Cf}]*)?$/u.exec(value.trim());
+  if (!match) return `${allowed}; the base64 part or the comment has characters a key line cannot have`;
   const [, type, blob] = match;
-  if (!SSH_KEY_TYPES.includes(type)) return `${allowed} (got type ${JSON.stringify(type)})`;
   const bytes = Buffer.from(blob, "base64");
-  if (bytes.length < 4 + type.length) return `${allowed}; the base64 part is too short to be a key`;
-  const innerLength = bytes.readUInt32BE(0);
-  const inner = bytes.subarray(4, 4 + innerLength).toString("latin1");
-  if (inner !== type) return `${allowed}; the key says it is ${type} but its data is ${JSON.stringify(inner)}`;
+  const inner = sshString(bytes, 0);
+  if (inner === undefined) return `${allowed}; the base64 part is too short to be a key`;
+  if (inner.text !== type) return `${allowed}; the key says it is ${type} but its data is ${quoteValue(inner.text.slice(0, 20))}: the base64 part is damaged`;
+  const curve = /^(?:sk-)?ecdsa-sha2-(nistp\d+)/.exec(type)?.[1];
+  if (curve) {
+    const named = sshString(bytes, inner.next);
+    if (named?.text !== curve) return `${allowed}; the ${type} key names curve ${quoteValue((named?.text ?? "").slice(0, 20))}: the base64 part is damaged`;
+  }
   return undefined;
+}
+
+/** An SSH wire-format string at `offset`: its text (latin1) and where the next field starts. */
+function sshString(bytes: Buffer, offset: number): { text: string; next: number } | undefined {
+  if (bytes.length < offset + 4) return undefined;
+  const length = bytes.readUInt32BE(offset);
+  if (bytes.length < offset + 4 + length) return undefined;
+  return { text: bytes.subarray(offset + 4, offset + 4 + length).toString("latin1"), next: offset + 4 + length };
 }
 
 /** An https URL without credentials, query or fragment. */
@@ -120,7 +149,7 @@ export function checkGitUrl(value: string): string | undefined {
   } catch {
     return allowed;
   }
-  if (url.protocol !== "https:") return `${allowed} (got ${url.protocol.replace(/:$/, "")})`;
+  if (url.protocol !== "https:") return `${allowed}; ${url.protocol.replace(/:$/, "")} is not allowed, only https`;
   if (url.username || url.password) return `${allowed} (it carries credentials: never put tokens in the Sovereign file)`;
   if (url.search || url.hash || value.includes("?") || value.includes("#")) return `${allowed} (it has a query or fragment)`;
   if (!url.hostname || url.pathname.length < 2) return `${allowed} (no host or repository path)`;

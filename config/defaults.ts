@@ -39,6 +39,25 @@ export function defaultServerType(location: Location, role: "controlPlane" | "wo
 
 /** Server types Hetzner deprecated (2025-10-16) and no longer sells: cx Gen2 and cpx Gen1. */
 export const DEPRECATED_SERVER_TYPE = /^(cx[1-5][12]|cpx[1-5]1)$/;
+
+/**
+ * The server types Hetzner sells, by family, and the locations that offer
+ * them: the one list every server-type check reads. cx and cax exist only in
+ * the EU. Checked against Hetzner's announcements of 2025-10 (cx23..cx53 and
+ * cpx12..cpx62 replace the deprecated generations); update it here when
+ * Hetzner adds or retires a type.
+ */
+export const SERVER_TYPE_FAMILIES: readonly { readonly family: string; readonly types: readonly string[]; readonly locations: readonly Location[] }[] = [
+  { family: "cx", types: ["cx23", "cx33", "cx43", "cx53"], locations: EU_LOCATIONS },
+  { family: "cax", types: ["cax11", "cax21", "cax31", "cax41"], locations: EU_LOCATIONS },
+  { family: "cpx", types: ["cpx12", "cpx22", "cpx32", "cpx42", "cpx52", "cpx62"], locations: LOCATIONS },
+  { family: "ccx", types: ["ccx13", "ccx23", "ccx33", "ccx43", "ccx53", "ccx63"], locations: LOCATIONS },
+];
+
+/** Every server type offered in a location, in family order. */
+export function serverTypesIn(location: Location): string[] {
+  return SERVER_TYPE_FAMILIES.filter((f) => f.locations.includes(location)).flatMap((f) => f.types);
+}
 /** Load balancer type when the file names none. */
 export const DEFAULT_LOAD_BALANCER_TYPE = "lb11";
 /** Hetzner load balancer types. */
@@ -82,6 +101,15 @@ export const FLUX_CHART_BY_RELEASE = {
 export type FluxRelease = keyof typeof FLUX_CHART_BY_RELEASE;
 /** Flux release whose install manifest is applied (= the GitOps repository's flux2 chart 2.14.1). */
 export const DEFAULT_FLUX_VERSION: FluxRelease = "v2.4.0";
+
+/** Who initialises nodes and runs cloud integrations: Hetzner's cloud controller (hcloud) or k3s's built-in one (k3s). */
+export const CLOUD_CONTROLLERS = ["hcloud", "k3s"] as const;
+/** A cloud controller choice. */
+export type CloudController = (typeof CLOUD_CONTROLLERS)[number];
+/** Hetzner's: nodes get hcloud://<server id> provider IDs, which load balancers and volumes need. */
+export const DEFAULT_CLOUD_CONTROLLER: CloudController = "hcloud";
+/** k3s's default pod network (cluster-cidr), from which every node gets its pod CIDR. */
+export const K3S_CLUSTER_CIDR = "10.42.0.0/16";
 
 /** GitOps repository every Sovereign's Flux follows when the file names none. */
 export const DEFAULT_GITOPS_REPO_URL = "https://github.com/openova-io/openova";

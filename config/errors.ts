@@ -21,9 +21,24 @@ export class SovereignFileError extends Error {
   }
 }
 
-/** `file: path: message`, the one-line form users see. */
+/** `file: path: message`, the form users see (a YAML error adds its line and caret below). */
 export function formatProblem(problem: SovereignFileProblem): string {
-  return problem.path ? `${problem.file}: ${problem.path}: ${problem.message}` : `${problem.file}: ${problem.message}`;
+  const text = problem.path ? `${problem.file}: ${problem.path}: ${problem.message}` : `${problem.file}: ${problem.message}`;
+  // Nothing from a file reaches the terminal raw: no escape sequences, bells or bidi overrides.
+  return text.replace(/(?!\n)[\p{Cc}\p{Cf}\u2028\u2029]/gu, escapeChar);
+}
+
+/**
+ * A value as JSON, with every control or format character escaped too
+ * (JSON.stringify leaves DEL, C1 controls and bidi overrides raw).
+ */
+export function quoteValue(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, escapeChar);
+}
+
+function escapeChar(ch: string): string {
+  return `\\u${ch.codePointAt(0)!.toString(16).padStart(4, "0")}`;
 }
 
 /** A construct received props that break its invariants. */

@@ -7,9 +7,10 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import type { z } from "zod";
 import { defaultServerType } from "./defaults";
-import { SovereignFileError, SovereignFileProblem } from "./errors";
-import { SovereignNames, checkSovereignNames, sovereignNames } from "./names";
+import { SovereignFileError, SovereignFileProblem, quoteValue } from "./errors";
+import { SovereignNames, checkSovereignNames, checkStateName, sovereignNames, stackName, stateName } from "./names";
 import { SovereignFile, sovereignFileSchema } from "./sovereign-schema";
+import { SourceProblem, checkSourceSize, decodeSource, parseYamlSource } from "./yaml-source";
 
 /** A validated Sovereign: the file's values with defaults, plus derived names. */
 export interface Sovereign extends Omit<SovereignFile, "controlPlane" | "workers"> {
@@ -23,30 +24,35 @@ export interface Sovereign extends Omit<SovereignFile, "controlPlane" | "workers
   readonly stackName: string;
   /** Name of every Hetzner resource and the Sovereign label value (config/names.ts). */
   readonly names: SovereignNames;
+  /**
+   * The state's name in its backend (config/names.ts stateName): the local
+   * state file's name in the project root, the S3 object key, or the
+   * HCP Terraform / Terraform Enterprise workspace.
+   */
+  readonly stateName: string;
 }
 
 /** The Terraform variables that hold what must never be written in a Sovereign file. */
 export const SECRET_VARIABLES = {
   hcloud: "TF_VAR_hcloud_token",
+  hcloudCcm: "TF_VAR_hcloud_ccm_token",
   ghcr: "TF_VAR_ghcr_pull_token",
   bearer: "TF_VAR_kubeconfig_bearer_token",
 } as const;
 
-const SECRET_KEY = /token|passw|secret|bearer|api[-_]?key|private[-_]?key|credential/i;
+const SECRET_KEY = /token|passw|secret|bearer|api[-_]?key|access[-_]?key|private[-_]?key|credential/i;
 
 /** Parses and validates one Sovereign file's text. Throws SovereignFileError. */
 export function parseSovereign(text: string, file: string): Sovereign {
   let data: unknown;
   try {
-    data = yaml.load(text, { filename: file, schema: yaml.CORE_SCHEMA });
+    data = parseYamlSource(text, file);
   } catch (err) {
-    const e = err as yaml.YAMLException;
-    const where = e.mark ? `line ${e.mark.line + 1}, column ${e.mark.column + 1}` : "";
-    const reason = (e.reason ?? e.message).replace(/^duplicated mapping key$/, "duplicate key (each key may appear once per mapping)");
-    throw new SovereignFileError([{ file, path: "", message: `not valid YAML${where ? ` at ${where}` : ""}: ${reason}` }]);
+    if (err instanceof SourceProblem) throw new SovereignFileError([{ file, path: "", message: err.message }]);
+    throw err;
   }
   if (data === null || data === undefined || typeof data !== "object" || Array.isArray(data)) {
-    throw new SovereignFileError([{ file, path: "", message: "must be a YAML mapping of Sovereign fields (fqdn, org, location, ssh, …); see sovereigns/example.yaml" }]);
+    throw new SovereignFileError([{ file, path: "", message: "must be a YAML mapping of Sovereign fields (fqdn, org, location, ssh, …); see examples/example.yaml" }]);
   }
 
   const problems: SovereignFileProblem[] = [];
@@ -55,21 +61,30 @@ export function parseSovereign(text: string, file: string): Sovereign {
     secretKey(segments) {
       const p = formatPath(segments);
       secretPaths.add(p);
-      problems.push({ file, path: p, message: `secrets never go in a Sovereign file (it lives in git); remove it and set ${secretVariableFor(p)} when deploying` });
+      problems.push({ file, path: p, message: `secrets never go in a Sovereign file (it lives in git); remove it and set ${secretVariableFor(segments, data)} when deploying` });
     },
     // cdktf encodes its unresolved values as ${TfToken[...]} inside strings; a
     // value that looks like one would be taken for one. No real value needs it.
     string(segments, value) {
+      const p = formatPath(segments);
       if (/[$#&]\{TfToken\[/.test(value)) {
-        problems.push({ file, path: formatPath(segments), message: "must not contain the text {TfToken[ (reserved by cdktf for its own placeholders)" });
+        problems.push({ file, path: p, message: "must not contain the text {TfToken[ (reserved by cdktf for its own placeholders)" });
+      }
+      // The key's type and base64 are not free text; its comment is.
+      const token = tokenShape(p === "ssh.publicKey" ? value.trim().split(/\s+/).slice(2).join(" ") : value);
+      if (token) {
+        secretPaths.add(p);
+        problems.push({ file, path: p, message: `holds what looks like ${token}; secrets never go in a Sovereign file (it lives in git): remove it, revoke that token, and pass secrets as TF_VAR_* variables when deploying` });
       }
     },
   });
 
   const result = sovereignFileSchema.safeParse(data);
   if (!result.success) {
+    let raw: unknown;
+    const rawText = () => (raw ??= yaml.load(text, { schema: yaml.FAILSAFE_SCHEMA }));
     for (const issue of result.error.issues) {
-      for (const problem of describeIssue(issue, data)) {
+      for (const problem of describeIssue(issue, data, rawText)) {
         if (!secretPaths.has(problem.path)) problems.push({ file, ...problem });
       }
     }
@@ -77,13 +92,17 @@ export function parseSovereign(text: string, file: string): Sovereign {
   if (problems.length > 0) throw new SovereignFileError(problems);
 
   const value = result.data!;
-  const stackName = value.fqdn.replace(/\./g, "-");
   // Every FQDN the schema accepts yields valid names; this guards the rule, not the input.
   const names = sovereignNames(value.fqdn);
   const nameProblems = checkSovereignNames(names);
   if (nameProblems.length > 0) {
     throw new SovereignFileError(nameProblems.map((problem) => ({ file, path: "fqdn", message: `gives an invalid Hetzner name or label: ${problem}` })));
   }
+  const state = stateName(value.fqdn, value.state);
+  if ("message" in state) throw new SovereignFileError([{ file, path: state.path, message: state.message }]);
+  // As for the names: every accepted input fits; this guards the rule.
+  const stateProblem = checkStateName(state.name, value.state);
+  if (stateProblem) throw new SovereignFileError([{ file, path: "state", message: `gives an invalid state location: ${stateProblem}` }]);
   return {
     ...value,
     // Defaults that depend on the location (cx and cax exist only in the EU).
@@ -91,8 +110,9 @@ export function parseSovereign(text: string, file: string): Sovereign {
     workers: { ...value.workers, serverType: value.workers.serverType ?? defaultServerType(value.location, "workers") },
     file,
     subdomain: value.subdomain ?? value.fqdn.split(".")[0],
-    stackName,
+    stackName: stackName(value.fqdn),
     names,
+    stateName: state.name,
   };
 }
 
@@ -107,49 +127,174 @@ export function listSovereignFiles(dir: string): string[] {
   return entries.filter((name) => /\.ya?ml$/.test(name)).sort().map((name) => path.join(dir, name));
 }
 
+/** Reads one Sovereign file's text: size-bounded, UTF-8 only. Throws SovereignFileError. */
+export function readSovereignFile(file: string): string {
+  try {
+    checkSourceSize(fs.statSync(file).size);
+    return decodeSource(fs.readFileSync(file));
+  } catch (err) {
+    if (err instanceof SourceProblem) throw new SovereignFileError([{ file, path: "", message: err.message }]);
+    throw err;
+  }
+}
+
+/** Reads and validates one Sovereign file. Throws SovereignFileError. */
+export function loadSovereignFile(file: string): Sovereign {
+  return parseSovereign(readSovereignFile(file), file);
+}
+
+/** The stem SOVEREIGN matches: the file name without .yaml or .yml. */
+export function fileStem(file: string): string {
+  return path.basename(file).replace(/\.ya?ml$/, "");
+}
+
+/** Sovereigns and what is worth saying about them without stopping the run. */
+export interface LoadedSovereigns {
+  readonly sovereigns: Sovereign[];
+  /** Printed, never fatal: a world-open API, one SSH key in two Sovereigns. */
+  readonly warnings: SovereignFileProblem[];
+}
+
 /**
  * Loads Sovereign files; with `only`, just the one whose file stem or stack
- * name equals it. Every problem of every file is reported together; no
- * Sovereign is returned unless all are valid and their stack names unique.
+ * name equals it, and only that file is validated (a broken unrelated file
+ * does not stop it, whichever way it is named). Without `only`, every
+ * problem of every file is reported together, and no Sovereign is returned
+ * unless all are valid and their stack names unique.
  */
-export function loadSovereigns(dir: string, only?: string): Sovereign[] {
+export function loadSovereignSet(dir: string, only?: string): LoadedSovereigns {
   const files = listSovereignFiles(dir);
   if (files.length === 0) {
-    throw new SovereignFileError([{ file: dir, path: "", message: "holds no Sovereign files (*.yaml); copy sovereigns/example.yaml to start one" }]);
+    throw new SovereignFileError([{ file: dir, path: "", message: "holds no Sovereign files (*.yaml); copy examples/example.yaml there to start one" }]);
   }
-  let selected = files;
-  if (only) {
-    const byStem = files.filter((f) => path.basename(f).replace(/\.ya?ml$/, "") === only);
-    selected = byStem.length > 0 ? byStem : files;
-  }
+  const selected = only ? selectFiles(dir, files, only) : files;
 
   const problems: SovereignFileProblem[] = [];
   const sovereigns: Sovereign[] = [];
   for (const file of selected) {
     try {
-      sovereigns.push(parseSovereign(fs.readFileSync(file, "utf8"), file));
+      sovereigns.push(loadSovereignFile(file));
     } catch (err) {
       if (err instanceof SovereignFileError) problems.push(...err.problems);
       else throw err;
     }
   }
 
-  const seen = new Map<string, string>();
+  const byStack = new Map<string, Sovereign[]>();
+  for (const s of sovereigns) byStack.set(s.stackName, [...(byStack.get(s.stackName) ?? []), s]);
+  for (const [stack, same] of byStack) {
+    if (same.length < 2) continue;
+    // Nobody can tell which file is the newcomer: name every one of them.
+    for (const s of same) {
+      const others = same.filter((o) => o !== s).map((o) => o.file);
+      problems.push({ file: s.file, path: "fqdn", message: `${s.fqdn} is also the fqdn of ${fewOf(others)}; both would be stack ${stack}, and every Sovereign needs its own FQDN: change it in the file that is not meant to be ${s.fqdn}` });
+    }
+  }
+  // Two Sovereigns must never share a state: prefixes can make different
+  // stack names meet (workspacePrefix x- with a.b.c, x-a- with b.c).
+  const stateOwners = new Map<string, string>();
   for (const s of sovereigns) {
-    const other = seen.get(s.stackName);
-    if (other) problems.push({ file: s.file, path: "fqdn", message: `gives stack name ${s.stackName}, which ${other} already uses; every Sovereign needs its own FQDN` });
-    else seen.set(s.stackName, s.file);
+    if ((byStack.get(s.stackName) ?? []).length > 1) continue;
+    const where = stateLocation(s);
+    const other = stateOwners.get(where);
+    if (other) problems.push({ file: s.file, path: "state", message: `keeps its state at ${where}, where ${other} keeps its own; give it another prefix` });
+    else stateOwners.set(where, s.file);
   }
   if (problems.length > 0) throw new SovereignFileError(problems);
+  return { sovereigns, warnings: sovereignWarnings(sovereigns) };
+}
 
-  if (only) {
-    const match = sovereigns.filter((s) => s.stackName === only || path.basename(s.file).replace(/\.ya?ml$/, "") === only);
-    if (match.length === 0) {
-      throw new SovereignFileError([{ file: dir, path: "", message: `has no Sovereign named ${JSON.stringify(only)} (SOVEREIGN selects by file name without .yaml or by stack name); known: ${sovereigns.map((s) => s.stackName).join(", ")}` }]);
-    }
-    return match;
+/** {@link loadSovereignSet} without the warnings. */
+export function loadSovereigns(dir: string, only?: string): Sovereign[] {
+  return loadSovereignSet(dir, only).sovereigns;
+}
+
+/**
+ * The files SOVEREIGN names: by file stem without reading anything, else by
+ * stack name, read leniently (a file that cannot be parsed, or has no
+ * string fqdn, cannot be the one meant and is passed over).
+ */
+function selectFiles(dir: string, files: string[], only: string): string[] {
+  const byStem = files.filter((f) => fileStem(f) === only);
+  if (byStem.length > 0) return byStem;
+  const known: string[] = [];
+  const byStack: string[] = [];
+  let unreadable = 0;
+  for (const file of files) {
+    const stack = stackNameOf(file);
+    if (stack === undefined) unreadable++;
+    else if (stack === only) byStack.push(file);
+    known.push(stack ? `${fileStem(file)} (${stack})` : fileStem(file));
   }
-  return sovereigns;
+  if (byStack.length > 0) return byStack;
+  const note = unreadable > 0 ? `; ${unreadable} file(s) could not be read, so their stack names are unknown (run without SOVEREIGN to see why)` : "";
+  throw new SovereignFileError([
+    { file: dir, path: "", message: `has no Sovereign named ${quoteValue(only)} (SOVEREIGN selects by file name without .yaml or by stack name); known: ${known.join(", ")}${note}` },
+  ]);
+}
+
+function stackNameOf(file: string): string | undefined {
+  try {
+    const data = parseYamlSource(readSovereignFile(file), file) as { fqdn?: unknown } | null;
+    return typeof data?.fqdn === "string" ? stackName(data.fqdn) : undefined;
+  } catch (err) {
+    if (err instanceof SourceProblem || err instanceof SovereignFileError) return undefined;
+    throw err;
+  }
+}
+
+/** Up to three names, then how many more: a message stays one line however many files share a value. */
+function fewOf(names: readonly string[]): string {
+  return names.length <= 3 ? names.join(", ") : `${names.slice(0, 3).join(", ")} and ${names.length - 3} more`;
+}
+
+/** Sources that mean "anyone on the internet". */
+const WORLD = new Set(["0.0.0.0/0", "::/0"]);
+
+/** What is allowed but probably not meant; printed as warnings, never fatal. */
+export function sovereignWarnings(sovereigns: readonly Sovereign[]): SovereignFileProblem[] {
+  const warnings: SovereignFileProblem[] = [];
+  for (const s of sovereigns) {
+    s.firewall.apiAllowedCidrs.forEach((cidr, i) => {
+      if (WORLD.has(cidr)) {
+        warnings.push({
+          file: s.file,
+          path: `firewall.apiAllowedCidrs[${i}]`,
+          message: `${cidr} opens the Kubernetes API (tcp 6443) of every server to the whole internet; list your own networks instead, or remove it (the API stays reachable through the load balancer)`,
+        });
+      }
+    });
+  }
+  // Hetzner refuses a second SSH key with the same fingerprint in one project.
+  const byKey = new Map<string, Sovereign[]>();
+  for (const s of sovereigns) {
+    const key = s.ssh.publicKey.trim().split(/\s+/).slice(0, 2).join(" ");
+    byKey.set(key, [...(byKey.get(key) ?? []), s]);
+  }
+  for (const same of byKey.values()) {
+    if (same.length < 2) continue;
+    for (const s of same) {
+      warnings.push({
+        file: s.file,
+        path: "ssh.publicKey",
+        message: `is the same key as in ${fewOf(same.filter((o) => o !== s).map((o) => o.file))}; Hetzner refuses a second key with one fingerprint in a project, so deploy these Sovereigns to different Hetzner projects or give each its own key`,
+      });
+    }
+  }
+  return warnings;
+}
+
+/** The backend, the place in it and the state's name, as one string. */
+function stateLocation(s: Sovereign): string {
+  const state = s.state;
+  switch (state.backend) {
+    case "local":
+      return `local file ${s.stateName}`;
+    case "s3":
+      return `s3 ${state.endpoint} bucket ${state.bucket} key ${s.stateName}`;
+    case "remote":
+      return `remote ${state.hostname} organization ${state.organization} workspace ${s.stateName}`;
+  }
 }
 
 type Segments = (string | number)[];
@@ -168,11 +313,37 @@ function scan(node: unknown, segments: Segments, report: { secretKey(segments: S
   }
 }
 
-function secretVariableFor(fieldPath: string): string {
+function secretVariableFor(segments: Segments, data: unknown): string {
+  const fieldPath = formatPath(segments);
+  if (segments[0] === "state") {
+    const state = (data as { state?: { backend?: unknown; hostname?: unknown } }).state ?? {};
+    const key = String(segments[segments.length - 1]);
+    if (/access[-_]?key|key[-_]?id/i.test(key)) return "AWS_ACCESS_KEY_ID (S3 state credentials)";
+    if (/secret/i.test(key)) return "AWS_SECRET_ACCESS_KEY (S3 state credentials)";
+    if (state.backend === "s3") return "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (S3 state credentials)";
+    const host = typeof state.hostname === "string" ? state.hostname : "app.terraform.io";
+    return `TF_TOKEN_${host.replace(/[.-]/g, "_")} (the HCP Terraform token; or run terraform login)`;
+  }
+  if (/ccm|cloudController/i.test(fieldPath)) return SECRET_VARIABLES.hcloudCcm;
   if (/hcloud|hetzner/i.test(fieldPath)) return SECRET_VARIABLES.hcloud;
   if (/ghcr|registry|pull/i.test(fieldPath)) return SECRET_VARIABLES.ghcr;
   if (/bearer|kubeconfig|postback/i.test(fieldPath)) return SECRET_VARIABLES.bearer;
-  return `the matching variable (${Object.values(SECRET_VARIABLES).join(", ")})`;
+  return `the matching variable (${Object.values(SECRET_VARIABLES).join(", ")}; AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or TF_TOKEN_app_terraform_io for state)`;
+}
+
+/**
+ * What a token-shaped string looks like, or undefined: GitHub and GitLab
+ * token prefixes, and Hetzner's API tokens (64 letters and digits, mixed
+ * case, which tells them apart from a lowercase hex SHA-256).
+ */
+export function tokenShape(value: string): string | undefined {
+  if (/\bgh[pousr]_[A-Za-z0-9]{30,}/.test(value)) return "a GitHub token (ghp_…)";
+  if (/\bgithub_pat_[A-Za-z0-9_]{30,}/.test(value)) return "a GitHub fine-grained token (github_pat_…)";
+  if (/\bglpat-[A-Za-z0-9_-]{20,}/.test(value)) return "a GitLab token (glpat-…)";
+  for (const run of value.match(/(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])/g) ?? []) {
+    if (/[a-z]/.test(run) && /[A-Z]/.test(run)) return "a Hetzner Cloud API token (64 letters and digits)";
+  }
+  return undefined;
 }
 
 /** `workers.count`, `ssh.allowedCidrs[1]`. */
@@ -192,7 +363,7 @@ function valueAt(data: unknown, segments: readonly PropertyKey[]): { found: bool
 }
 
 function shown(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
+  const text = quoteValue(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
@@ -200,10 +371,30 @@ function typeName(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
+  if (typeof value === "number" && !Number.isFinite(value)) return `number ${value}`;
   return `${typeof value} ${shown(value)}`;
 }
 
-function describeIssue(issue: z.core.$ZodIssue, data: unknown): { path: string; message: string }[] {
+/** zod's own wording ("Invalid input: expected …") replaced by what the field takes. */
+function expectedText(expected: string | undefined, allowedKeys: string[]): string {
+  switch (expected) {
+    case "object":
+      return allowedKeys.length > 0 ? `must be a mapping of its fields (${allowedKeys.join(", ")})` : "must be a mapping";
+    case "string":
+      return "must be text";
+    case "boolean":
+      return "must be true or false";
+    case "array":
+      return "must be a list";
+    case "number":
+    case "int":
+      return "must be a number";
+    default:
+      return `must be ${expected ?? "something else"}`;
+  }
+}
+
+function describeIssue(issue: z.core.$ZodIssue, data: unknown, rawData: () => unknown): { path: string; message: string }[] {
   const at = valueAt(data, issue.path);
   if (issue.code === "unrecognized_keys") {
     const parent = valueAt(data, issue.path).value as Record<string, unknown>;
@@ -220,9 +411,20 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown): { path: string; 
     return [{ path: formatPath(issue.path), message: "is required" }];
   }
   if (issue.code === "invalid_type") {
-    return [{ path: formatPath(issue.path), message: `${issue.message} (got ${typeName(at.value)})` }];
+    const fieldPath = formatPath(issue.path);
+    const allowedKeys = issue.expected === "object" ? allowedKeysAt(issue.path, {}) : [];
+    const wanted = issue.message.startsWith("Invalid input") ? expectedText(issue.expected, allowedKeys) : issue.message;
+    if (at.value === null && issue.expected === "object") {
+      return [{ path: fieldPath, message: `is empty; ${wanted.replace(/^must be/, "it must be")}, or remove the ${String(issue.path[issue.path.length - 1])}: line to leave it out` }];
+    }
+    // Unquoted digits, or true/false, are a number or a boolean to YAML.
+    const raw = valueAt(rawData(), issue.path).value;
+    if (issue.expected === "string" && (typeof at.value === "number" || typeof at.value === "boolean") && typeof raw === "string") {
+      return [{ path: fieldPath, message: `${wanted}; YAML reads ${raw} unquoted as the ${typeName(at.value)}: put it in quotes, like ${String(issue.path[issue.path.length - 1])}: ${quoteValue(raw)}` }];
+    }
+    return [{ path: fieldPath, message: `${wanted} (got ${typeName(at.value)})` }];
   }
-  return [{ path: formatPath(issue.path), message: `${issue.message} (got ${shown(at.value)})` }];
+  return [{ path: formatPath(issue.path), message: issue.message.includes("(got ") ? issue.message : `${issue.message} (got ${shown(at.value)})` }];
 }
 
 function allowedKeysAt(segments: readonly PropertyKey[], parent: Record<string, unknown>): string[] {

@@ -11,6 +11,11 @@
  * the hash is the first 10 hex digits of the FQDN's SHA-256: deterministic,
  * the same for every short name of one Sovereign, and different for two
  * Sovereigns whose FQDNs share the same start.
+ *
+ * It also names the Sovereign's Terraform state in each backend (stateName)
+ * with the same rule: today's name while it and the lock file Terraform
+ * derives from it fit their limits, else the stack name shortened to a
+ * readable start, '-' and the hash.
  */
 import { createHash } from "crypto";
 import { CONTROL_PLANE_PRIVATE_IPS, MAX_SERVERS_PER_SPREAD_GROUP, MAX_WORKERS } from "./defaults";
@@ -108,6 +113,11 @@ export interface SovereignNames {
   readonly workers: readonly string[];
 }
 
+/** The Terraform stack name: the FQDN with dots replaced by dashes (at most 253 characters, `[a-z0-9-]`). */
+export function stackName(fqdn: string): string {
+  return fqdn.replace(/\./g, "-");
+}
+
 /** The first HASH_HEX_DIGITS hex digits of the FQDN's SHA-256. */
 export function fqdnHash(fqdn: string): string {
   return createHash("sha256").update(fqdn, "utf8").digest("hex").slice(0, HASH_HEX_DIGITS);
@@ -117,7 +127,7 @@ const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
 /** Names and label value for the Sovereign with this FQDN (lowercase RFC 1035 name, as the schema accepts). */
 export function sovereignNames(fqdn: string): SovereignNames {
-  const stackName = fqdn.replace(/\./g, "-");
+  const stack = stackName(fqdn);
   const hash = fqdnHash(fqdn);
   const workerGroups = Math.ceil(MAX_WORKERS / MAX_SERVERS_PER_SPREAD_GROUP);
   const suffixes = {
@@ -133,9 +143,9 @@ export function sovereignNames(fqdn: string): SovereignNames {
   // The short prefix leaves room for the longest suffix of any resource.
   const longestSuffix = Math.max(...Object.values(suffixes).flat().map((s) => s.length));
   const headLength = MAX_NAME_LENGTH - `${NAME_PREFIX}-`.length - `-${hash}`.length - `-`.length - longestSuffix;
-  const shortPrefix = `${NAME_PREFIX}-${stackName.slice(0, headLength).replace(/-+$/, "")}-${hash}`;
+  const shortPrefix = `${NAME_PREFIX}-${stack.slice(0, headLength).replace(/-+$/, "")}-${hash}`;
   const name = (suffix: string) => {
-    const full = [NAME_PREFIX, stackName, suffix].filter(Boolean).join("-");
+    const full = [NAME_PREFIX, stack, suffix].filter(Boolean).join("-");
     return full.length <= MAX_NAME_LENGTH ? full : [shortPrefix, suffix].filter(Boolean).join("-");
   };
   const labelHead = fqdn.slice(0, MAX_NAME_LENGTH - `-${hash}`.length).replace(/[-.]+$/, "");
@@ -174,4 +184,128 @@ export function checkSovereignNames(names: SovereignNames): string[] {
     seen.add(name);
   }
   return problems;
+}
+
+// ---------------------------------------------------------------------------
+// Where the state lives
+// ---------------------------------------------------------------------------
+
+/** Longest file name Linux file systems take (NAME_MAX of ext4, XFS, Btrfs: 255 bytes). */
+export const MAX_FILE_NAME_BYTES = 255;
+/**
+ * Before every state write Terraform's local backend writes
+ * `.<state file name>.lock.info` next to the state (hashicorp/terraform
+ * `internal/states/statemgr/filesystem.go`, lockInfoPath), 11 bytes longer
+ * than the state file's name; the backup, `<state file name>.backup`, is 7
+ * longer. Terraform 1.11 fails with "Error acquiring the state lock ... file
+ * name too long" once the lock file's name passes MAX_FILE_NAME_BYTES.
+ */
+export const LOCAL_LOCK_INFO_EXTRA_BYTES = ".".length + ".lock.info".length;
+/** Longest S3 object key: 1,024 bytes of UTF-8 (AWS S3 user guide, "Naming Amazon S3 objects"). */
+export const MAX_S3_KEY_BYTES = 1024;
+/**
+ * With `use_lockfile` the S3 backend locks with the object `<key>.tflock`
+ * (hashicorp/terraform `internal/backend/remote-state/s3`, lockFileSuffix).
+ */
+export const S3_LOCK_SUFFIX = ".tflock";
+/**
+ * HCP Terraform and Terraform Enterprise workspace names: letters, digits,
+ * '-' and '_' (hashicorp/terraform-docs-common
+ * `website/docs/cloud-docs/api-docs/workspaces.mdx`, `data.attributes.name`).
+ */
+export const WORKSPACE_NAME_PATTERN = /^[A-Za-z0-9_-]+$/;
+/** The HCP Terraform host. */
+export const HCP_TERRAFORM_HOST = "app.terraform.io";
+/**
+ * Workspace names were limited to 90 characters; HCP Terraform raised the
+ * limit to 260 in September 2023 (hashicorp/terraform-docs-common PR #441).
+ * Terraform Enterprise hosts may run a release from before that, so they
+ * get 90. HCP Terraform keeps 260: a workspace name of 91-260 characters
+ * there may already hold a deployed Sovereign's state.
+ */
+export const MAX_WORKSPACE_NAME_LENGTH = { hcpTerraform: 260, terraformEnterprise: 90 } as const;
+/** Shortest stack part of a state name: one character, '-' and the hash. */
+export const MIN_SHORT_STACK_LENGTH = 1 + 1 + HASH_HEX_DIGITS;
+
+/** Longest workspace name a host takes. */
+export function maxWorkspaceNameLength(hostname: string): number {
+  return hostname === HCP_TERRAFORM_HOST ? MAX_WORKSPACE_NAME_LENGTH.hcpTerraform : MAX_WORKSPACE_NAME_LENGTH.terraformEnterprise;
+}
+
+/**
+ * The stack name in at most `room` characters: the stack name itself when it
+ * fits (a deployed Sovereign's state never moves), else its first characters,
+ * '-' and the FQDN's hash. Undefined when `room` is below MIN_SHORT_STACK_LENGTH.
+ */
+export function fitStackName(fqdn: string, room: number): string | undefined {
+  const stack = stackName(fqdn);
+  if (stack.length <= room) return stack;
+  if (room < MIN_SHORT_STACK_LENGTH) return undefined;
+  const hash = fqdnHash(fqdn);
+  return `${stack.slice(0, room - `-${hash}`.length).replace(/-+$/, "")}-${hash}`;
+}
+
+/** The state settings of a Sovereign file (its `state` block with defaults). */
+export type StateSettings =
+  | { readonly backend: "local" }
+  | { readonly backend: "s3"; readonly keyPrefix: string }
+  | { readonly backend: "remote"; readonly hostname: string; readonly workspacePrefix: string };
+
+/** Where a Sovereign's state is in its backend, or why no valid place exists (with the field to change). */
+export type StateNameResult = { readonly name: string } | { readonly path: string; readonly message: string };
+
+const bytes = (text: string) => Buffer.byteLength(text, "utf8");
+
+/**
+ * The state's name in its backend: the local state file's name
+ * (`terraform.<stack>.tfstate`, in the project root), the S3 object key
+ * (`<keyPrefix>/<stack>.tfstate`) or the workspace name
+ * (`<workspacePrefix><stack>`), with <stack> shortened by fitStackName only
+ * where the name, or the lock file Terraform derives from it, would break
+ * its limit.
+ */
+export function stateName(fqdn: string, state: StateSettings): StateNameResult {
+  const stateSuffix = ".tfstate";
+  switch (state.backend) {
+    case "local": {
+      const prefix = "terraform.";
+      const room = MAX_FILE_NAME_BYTES - LOCAL_LOCK_INFO_EXTRA_BYTES - prefix.length - stateSuffix.length;
+      // room is 226 characters, far above MIN_SHORT_STACK_LENGTH: the stack part always exists.
+      return { name: `${prefix}${fitStackName(fqdn, room)!}${stateSuffix}` };
+    }
+    case "s3": {
+      const room = MAX_S3_KEY_BYTES - bytes(`${state.keyPrefix}/${stateSuffix}${S3_LOCK_SUFFIX}`);
+      const stack = fitStackName(fqdn, room);
+      if (stack === undefined) {
+        const longest = MAX_S3_KEY_BYTES - bytes(`/${stateSuffix}${S3_LOCK_SUFFIX}`) - MIN_SHORT_STACK_LENGTH;
+        return { path: "state.keyPrefix", message: `is ${bytes(state.keyPrefix)} bytes: the lock object <keyPrefix>/<stack>${stateSuffix}${S3_LOCK_SUFFIX} must fit S3's ${MAX_S3_KEY_BYTES}-byte key limit with at least ${MIN_SHORT_STACK_LENGTH} characters of stack name; use at most ${longest} characters` };
+      }
+      return { name: `${state.keyPrefix}/${stack}${stateSuffix}` };
+    }
+    case "remote": {
+      const max = maxWorkspaceNameLength(state.hostname);
+      const stack = fitStackName(fqdn, max - state.workspacePrefix.length);
+      if (stack === undefined) {
+        return { path: "state.workspacePrefix", message: `is ${state.workspacePrefix.length} characters: the workspace <workspacePrefix><stack> must be at most ${max} characters on ${state.hostname} with at least ${MIN_SHORT_STACK_LENGTH} characters of stack name; use at most ${max - MIN_SHORT_STACK_LENGTH} characters` };
+      }
+      return { name: `${state.workspacePrefix}${stack}` };
+    }
+  }
+}
+
+/** Undefined when `name` is a valid state name for the backend, else what is wrong. */
+export function checkStateName(name: string, state: StateSettings): string | undefined {
+  switch (state.backend) {
+    case "local": {
+      const lockInfo = `.${name}.lock.info`;
+      if (name.includes("/") || bytes(lockInfo) > MAX_FILE_NAME_BYTES) return `state file ${JSON.stringify(name)} gives the lock file ${JSON.stringify(lockInfo)}, not a file name of at most ${MAX_FILE_NAME_BYTES} bytes`;
+      return undefined;
+    }
+    case "s3":
+      return bytes(`${name}${S3_LOCK_SUFFIX}`) > MAX_S3_KEY_BYTES ? `state object key ${JSON.stringify(name)} gives the lock object key ${JSON.stringify(`${name}${S3_LOCK_SUFFIX}`)}, longer than ${MAX_S3_KEY_BYTES} bytes` : undefined;
+    case "remote": {
+      const max = maxWorkspaceNameLength(state.hostname);
+      return WORKSPACE_NAME_PATTERN.test(name) && name.length <= max ? undefined : `workspace ${JSON.stringify(name)} is not a workspace name of ${state.hostname} (1-${max} letters, digits, '-', '_')`;
+    }
+  }
 }

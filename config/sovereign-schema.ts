@@ -10,6 +10,8 @@
  */
 import { z } from "zod";
 import {
+  CLOUD_CONTROLLERS,
+  DEFAULT_CLOUD_CONTROLLER,
   DEFAULT_FLUX_VERSION,
   FLUX_CHART_BY_RELEASE,
   DEFAULT_GITOPS_BRANCH,
@@ -26,6 +28,7 @@ import {
   DEFAULT_SERVER_TYPES,
   EU_LOCATIONS,
   MAX_WORKERS,
+  serverTypesIn,
 } from "./defaults";
 import { checkCidr, checkGitUrl, checkHttpsUrl, checkSshPublicKey } from "./checks";
 
@@ -34,7 +37,7 @@ const LABEL = "[a-z]([a-z0-9-]{0,61}[a-z0-9])?";
 /** Lowercase RFC 1035 domain name with at least two labels. */
 export const FQDN_PATTERN = new RegExp(`^(?=.{1,253}$)(${LABEL}\\.)+${LABEL}$`);
 const fqdn = z
-  .string()
+  .string({ error: "must be a domain name like omantel.omani.works" })
   .regex(FQDN_PATTERN, "must be a lowercase RFC 1035 domain name with at least two labels (letters, digits, '-'; each label starts with a letter, at most 63 characters), like omantel.omani.works")
   .describe(
     "The Sovereign's domain; names the stack (<fqdn with dashes>) and every Hetzner resource (catalyst-<stack>-<suffix>, or catalyst-<first 33 characters of the stack>-<hash>-<suffix> where that would exceed 63 characters) and is the value of the catalyst.openova.io/sovereign label (shortened to 52 characters plus -<hash> beyond 63). The hash: the first 10 hex digits of the FQDN's SHA-256.",
@@ -120,6 +123,13 @@ const k3s = z
   .default({ version: DEFAULT_K3S_VERSION, localStorage: true })
   .describe("k3s settings.");
 
+const cloudController = z
+  .enum(CLOUD_CONTROLLERS, { error: `must be one of ${CLOUD_CONTROLLERS.join(", ")}` })
+  .default(DEFAULT_CLOUD_CONTROLLER)
+  .describe(
+    `Cloud controller of the cluster. hcloud: Hetzner's cloud controller manager, installed at boot (nodes named after their servers, hcloud:// provider IDs for load balancers and volumes; API token from TF_VAR_hcloud_ccm_token, else TF_VAR_hcloud_token). k3s: k3s's built-in one (no Hetzner integration). Decided at first boot: a node cannot change it later. Default: ${DEFAULT_CLOUD_CONTROLLER}.`,
+  );
+
 const cidrList = (what: string) =>
   z
     .array(
@@ -142,7 +152,9 @@ const ssh = z
         const problem = checkSshPublicKey(value);
         if (problem) ctx.addIssue({ code: "custom", message: problem });
       })
-      .describe("The operator's own OpenSSH public key (ssh-ed25519, ecdsa-sha2-nistp256 or ssh-rsa); never generated, so break-glass access stays with a named person."),
+      .describe(
+        "The operator's own OpenSSH public key (ssh-ed25519, ecdsa-sha2-nistp256/384/521, ssh-rsa, or a security key: sk-ssh-ed25519@openssh.com, sk-ecdsa-sha2-nistp256@openssh.com); never generated, so break-glass access stays with a named person.",
+      ),
     allowedCidrs: cidrList("Sources allowed to reach SSH (tcp 22) on every server's public address. Default: none (no SSH rule at all)."),
   })
   .describe("Break-glass SSH access.");
@@ -238,6 +250,16 @@ const versions = z
       })
       .optional()
       .describe("Cilium Helm chart, with the SHA-256 of its archive. Default: the pinned chart in userdata/versions.ts."),
+    hcloudCcm: z
+      .strictObject({
+        version: z.string().regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, "must be a hcloud-cloud-controller-manager chart version like 1.30.1").describe("Chart version, like 1.30.1."),
+        chartSha256: z
+          .string()
+          .regex(SHA256_PATTERN, "must be the 64-hex SHA-256 of hcloud-cloud-controller-manager-<version>.tgz (the digest in https://charts.hetzner.cloud/index.yaml)")
+          .describe("SHA-256 of hcloud-cloud-controller-manager-<version>.tgz (its digest in https://charts.hetzner.cloud/index.yaml)."),
+      })
+      .optional()
+      .describe("Hetzner cloud controller manager Helm chart (cloudController: hcloud), with the SHA-256 of its archive. Default: the pinned chart in userdata/versions.ts."),
     flux: z
       .enum(Object.keys(FLUX_CHART_BY_RELEASE) as [keyof typeof FLUX_CHART_BY_RELEASE], {
         error: `must be a Flux release whose flux2 chart is known: ${Object.entries(FLUX_CHART_BY_RELEASE)
@@ -297,16 +319,16 @@ const s3State = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, "must be a path of letters, digits, '.', '_', '-' separated by '/'")
     .default("sovereigns")
-    .describe("State object is <keyPrefix>/<stack>.tfstate. Default: sovereigns."),
+    .describe("State object is <keyPrefix>/<stack>.tfstate, <stack> shortened to its start plus -<hash> only where the lock object (<key>.tflock) would pass S3's 1024-byte key limit; so at most 996 characters. Default: sovereigns."),
 });
 const remoteState = z.strictObject({
   backend: z.literal("remote").describe("HCP Terraform or Terraform Enterprise; token from TF_TOKEN_<host> or terraform login."),
   organization: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be an HCP Terraform organization name").describe("HCP Terraform organization."),
   hostname: z.string().regex(FQDN_PATTERN, "must be a host name").default("app.terraform.io").describe("HCP Terraform or Terraform Enterprise host. Default: app.terraform.io."),
-  workspacePrefix: z.string().regex(/^[A-Za-z0-9_-]{0,40}$/, "must be letters, digits, '_' or '-'").default("").describe("Workspace is <workspacePrefix><stack>. Default: empty."),
+  workspacePrefix: z.string().regex(/^[A-Za-z0-9_-]{0,40}$/, "must be letters, digits, '_' or '-'").default("").describe("Workspace is <workspacePrefix><stack>, <stack> shortened to its start plus -<hash> only where the name would pass 90 characters (260 on app.terraform.io, HCP Terraform). Default: empty."),
 });
 const localState = z.strictObject({
-  backend: z.literal("local").describe("A state file in the project root, terraform.<stack>.tfstate."),
+  backend: z.literal("local").describe("A state file in the project root, terraform.<stack>.tfstate; a <stack> over 226 characters is shortened to its first 215 plus -<hash>, so that Terraform's lock file name (.<file>.lock.info) stays within 255 bytes."),
 });
 const state = z
   .discriminatedUnion("backend", [localState, s3State, remoteState], { error: "must have backend: local, s3 or remote" })
@@ -324,6 +346,7 @@ export const sovereignFileSchema = z
     controlPlane,
     workers,
     k3s,
+    cloudController,
     ssh,
     firewall,
     hardening,
@@ -350,6 +373,12 @@ export const sovereignFileSchema = z
           code: "custom",
           path: [role, "serverType"],
           message: `must be a cpx or ccx type in ${file.location}: Hetzner offers cx and cax only in ${EU_LOCATIONS.join(", ")} (e.g. ${role === "workers" ? elsewhere.workers : elsewhere.controlPlane})`,
+        });
+      } else if (!serverTypesIn(file.location).includes(type)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [role, "serverType"],
+          message: `is not a server type Hetzner offers in ${file.location}; offered there: ${serverTypesIn(file.location).join(", ")}`,
         });
       }
     }

@@ -1,19 +1,25 @@
-import { TerraformLocal } from "cdktf";
+import { Fn, TerraformLocal } from "cdktf";
 import { Construct } from "constructs";
 import type { Password } from "@cdktf/provider-random/lib/password";
-import { UserDataTooLargeError } from "../config/errors";
+import { ConstructPropError, UserDataTooLargeError } from "../config/errors";
 import type { Sovereign } from "../config/load";
 import { BootInput, NodeRole, RUNTIME_STAND_INS_MAX, RuntimeValues, nodeCloudConfig, renderCloudConfig, resolveVersions } from "../userdata";
 import type { HetznerLoadBalancer } from "./hetzner-load-balancer";
+import type { SovereignNetwork } from "./sovereign-network";
 import type { SovereignVariables } from "./sovereign-variables";
 
 /** Hetzner's limit on a server's user_data. */
 export const USER_DATA_LIMIT_BYTES = 32 * 1024;
 
+/** A Kubernetes node name: a lowercase RFC 1123 subdomain of at most 253 characters. */
+export const NODE_NAME_PATTERN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
 /** Props of {@link CloudInitUserData}. */
 export interface CloudInitUserDataProps {
   readonly sovereign: Sovereign;
   readonly role: NodeRole;
+  /** The server's Hetzner name; with cloudController hcloud it is also its Kubernetes node name. */
+  readonly serverName: string;
   /** The server's fixed private IP. */
   readonly privateIp: string;
   /** Its addresses go into k3s's certificate, the join URL and the posted kubeconfig. */
@@ -22,7 +28,9 @@ export interface CloudInitUserDataProps {
   readonly clusterToken: Password;
   /** The k3s agent token. */
   readonly agentToken: Password;
-  /** The secret variables the first server needs (pull token, bearer). */
+  /** The private network: the cloud controller attaches load balancers to it. */
+  readonly network: SovereignNetwork;
+  /** The secret variables the first server needs (pull token, bearer, cloud controller token). */
   readonly variables: SovereignVariables;
 }
 
@@ -40,9 +48,17 @@ export class CloudInitUserData extends Construct {
 
   constructor(scope: Construct, id: string, props: CloudInitUserDataProps) {
     super(scope, id);
+    if (props.sovereign.cloudController === "hcloud" && !NODE_NAME_PATTERN.test(props.serverName)) {
+      throw new ConstructPropError(
+        this.node.path,
+        "serverName",
+        `is ${JSON.stringify(props.serverName)}; with cloudController hcloud it is the node's Kubernetes name: lowercase letters, digits, '-' and '.', at most 253 characters`,
+      );
+    }
     const input = (runtime: RuntimeValues): BootInput => ({
       sovereign: props.sovereign,
       role: props.role,
+      nodeName: props.serverName,
       privateIp: props.privateIp,
       loadBalancerPrivateIp: props.loadBalancer.privateIp,
       versions: resolveVersions(props.sovereign),
@@ -61,6 +77,9 @@ export class CloudInitUserData extends Construct {
           agentToken: props.agentToken.result,
           ghcrPullToken: props.variables.ghcrPullToken.stringValue,
           kubeconfigBearerToken: props.variables.kubeconfigBearerToken.stringValue,
+          // The cluster's own token when set, so it can be revoked alone.
+          hcloudCcmToken: Fn.coalesce([props.variables.hcloudCcmToken.stringValue, props.variables.hcloudToken.stringValue]),
+          networkId: props.network.network.id,
         }),
       ),
       { materialize },

@@ -109,6 +109,7 @@ export class SovereignStack extends TerraformStack {
   }
 }
 
+/** The state's name in each backend is s.stateName (config/names.ts): valid for every accepted FQDN and prefix. */
 function configureBackend(stack: TerraformStack, s: Sovereign): void {
   const state = s.state;
   switch (state.backend) {
@@ -116,12 +117,12 @@ function configureBackend(stack: TerraformStack, s: Sovereign): void {
       // cdktf runs Terraform in cdktf.out/stacks/<stack>; a relative path
       // keeps the state in the project root on every machine (the default
       // would be the synthesising machine's absolute path).
-      new LocalBackend(stack, { path: `../../../terraform.${s.stackName}.tfstate` });
+      new LocalBackend(stack, { path: `../../../${s.stateName}` });
       break;
     case "s3":
       new S3Backend(stack, {
         bucket: state.bucket,
-        key: `${state.keyPrefix}/${s.stackName}.tfstate`,
+        key: s.stateName,
         region: state.region,
         endpoints: { s3: state.endpoint },
         usePathStyle: true,
@@ -139,7 +140,7 @@ function configureBackend(stack: TerraformStack, s: Sovereign): void {
       new RemoteBackend(stack, {
         hostname: state.hostname,
         organization: state.organization,
-        workspaces: { name: `${state.workspacePrefix}${s.stackName}` },
+        workspaces: { name: s.stateName },
       });
       break;
   }

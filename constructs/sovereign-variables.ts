@@ -16,13 +16,15 @@ export interface SovereignVariablesProps {
 }
 
 /**
- * The three secrets of a Sovereign as sensitive Terraform variables, set
+ * The secrets of a Sovereign as sensitive Terraform variables, set
  * through TF_VAR_* at deploy time and checked by Terraform at plan: a
  * missing or malformed value fails with a message naming the variable to set.
  */
 export class SovereignVariables extends Construct {
   /** Hetzner Cloud API token (read/write project token). */
   public readonly hcloudToken: TerraformVariable;
+  /** The cloud controller's own API token; empty: it uses hcloudToken. */
+  public readonly hcloudCcmToken: TerraformVariable;
   /** GitHub token with read:packages, for the ghcr.io pull Secret. */
   public readonly ghcrPullToken: TerraformVariable;
   /** One-time bearer of the kubeconfig postback (64 hex characters). */
@@ -42,6 +44,21 @@ export class SovereignVariables extends Construct {
         errorMessage: "hcloud_token must be a 64-character Hetzner Cloud API token: set TF_VAR_hcloud_token (Hetzner console > project > Security > API tokens).",
       },
     ]);
+
+    // The cloud controller's token sits in server 1's user data, which the
+    // metadata service serves for the server's lifetime: a token of its own
+    // can be revoked without touching the one Terraform deploys with.
+    this.hcloudCcmToken = secretVariable(
+      this,
+      "hcloud_ccm_token",
+      "Hetzner Cloud API token (read/write) for the cluster's cloud controller; empty: hcloud_token is used.",
+      [
+        {
+          condition: '${var.hcloud_ccm_token == "" || can(regex("^[A-Za-z0-9]{64}$", var.hcloud_ccm_token))}',
+          errorMessage: "hcloud_ccm_token must be empty or a 64-character Hetzner Cloud API token: check TF_VAR_hcloud_ccm_token.",
+        },
+      ],
+    );
 
     this.ghcrPullToken = secretVariable(
       this,

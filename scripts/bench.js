@@ -19,7 +19,7 @@ const haveGnuTime = fs.existsSync("/usr/bin/time");
 // Make sure the bundle is fresh before timing, so no run pays for a build.
 require("./build").build();
 
-const example = fs.readFileSync(path.join(root, "sovereigns", "example.yaml"), "utf8");
+const example = fs.readFileSync(path.join(root, "examples", "example.yaml"), "utf8");
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "bench-"));
 
 function sovereignsDir(n) {

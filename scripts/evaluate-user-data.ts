@@ -15,6 +15,7 @@ import * as path from "path";
 /** Stand-ins for the resource attributes user data references, by `<type>.<attribute>`. */
 export const STAND_INS: Readonly<Record<string, string>> = {
   "hcloud_load_balancer.ipv4": "203.0.113.10",
+  "hcloud_network.id": "4711",
   "random_password.result": "Kx7Qm2Vb9Rt4Lp8Wz3Nc6Hd1Fg5Sj0Ya7Ue2Io9Pk4Mb8Tn3Cv6Xq1Rz5Gw0Lh2Dd",
   // A resource-specific stand-in wins over its type's (`<type>.<name>.<attribute>`).
   "random_password.AgentToken.result": "Ag3ntT0kenAg3ntT0kenAg3ntT0kenAg3ntT0kenAg3ntT0kenAg3ntT0kenAg3n",
@@ -125,11 +126,29 @@ export function evaluationConfig(stacks: readonly SynthesisedStack[]): {
   return { config: { variable: variables, locals, output: outputs }, servers, sshKeys };
 }
 
-/** Runs terraform; throws EvaluationError with its message on failure. */
+/** Most of Terraform's failure output an EvaluationError keeps. */
+export const MAX_ERROR_CHARS = 8 * 1024;
+
+/**
+ * Terraform's failure output, cut to {@link MAX_ERROR_CHARS}: it quotes the
+ * offending expression in every error, and a user_data expression is the
+ * whole document, so a broken escape once made 360 errors of about 180 MB,
+ * and the test runner ran out of memory holding them instead of failing.
+ */
+export function capTerraformOutput(text: string): string {
+  if (text.length <= MAX_ERROR_CHARS) return text;
+  const errors = (text.match(/^(│ )?Error: /gm) ?? []).length;
+  // Each quoted source line is cut first, so several errors fit in what is kept.
+  const lines = text.split("\n").map((line) => (line.length > 300 ? `${line.slice(0, 300)}[... ${line.length - 300} characters]` : line));
+  const kept = lines.join("\n").slice(0, MAX_ERROR_CHARS);
+  return `${kept}\n[... Terraform's output of ${text.length} characters cut to ${kept.length}; ${errors} error(s) in all]`;
+}
+
+/** Runs terraform; throws EvaluationError with (the start of) its message on failure. */
 function terraform(dir: string, args: string[], env: NodeJS.ProcessEnv): string {
-  const result = spawnSync("terraform", args, { cwd: dir, env, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+  const result = spawnSync("terraform", args, { cwd: dir, env, encoding: "utf8", maxBuffer: 512 * 1024 * 1024 });
   if (result.error) throw new EvaluationError(`cannot run terraform: ${result.error.message}`);
-  if (result.status !== 0) throw new EvaluationError(`terraform ${args[0]} failed:\n${result.stderr || result.stdout}`);
+  if (result.status !== 0) throw new EvaluationError(`terraform ${args[0]} failed:\n${capTerraformOutput(result.stderr || result.stdout)}`);
   return result.stdout;
 }
 

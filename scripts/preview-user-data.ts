@@ -1,5 +1,5 @@
 /**
- * The user data `npm run preview` prints: synthesise one stack, then let
+ * The user data `npm run preview` prints: synthesise one Sovereign, then let
  * Terraform evaluate every server's user_data with stand-ins for resource
  * attributes and placeholder secrets. `npm run rehearse` boots exactly this
  * text, so there is one renderer.
@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { run } from "../app";
+import { runApp } from "../app";
 import { EvaluatedServer, evaluateUserData, readSynthesisedStack } from "./evaluate-user-data";
 
 /** Placeholder secrets that pass the variables' validation. */
@@ -17,17 +17,25 @@ export const PREVIEW_SECRETS = {
   kubeconfig_bearer_token: "0".repeat(64),
 };
 
+/** One stack's evaluated servers. */
+export interface PreviewedStack {
+  readonly stack: string;
+  readonly servers: EvaluatedServer[];
+}
+
 /**
- * Every server's evaluated user data of one stack, or the exit status of a
- * synthesis that failed (its problems are already on stderr).
+ * Every server's evaluated user data of the Sovereign `name` (a file name
+ * without .yaml, or a stack name, as SOVEREIGN selects), or the exit status
+ * of a synthesis that failed (its problems are already on stderr).
  * Throws EvaluationError when Terraform refuses the configuration.
  */
-export function previewUserData(stack: string, sovereignsDir?: string): EvaluatedServer[] | number {
+export function previewUserData(name: string, sovereignsDir?: string): PreviewedStack | number {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "preview-"));
   try {
-    const code = run({ sovereignsDir, only: stack, outdir });
-    if (code !== 0) return code;
-    return evaluateUserData([readSynthesisedStack(outdir, stack)], PREVIEW_SECRETS);
+    const result = runApp({ sovereignsDir, only: name, outdir, stdout: () => undefined });
+    if (result.code !== 0) return result.code;
+    const stack = result.stacks[0].name;
+    return { stack, servers: evaluateUserData([readSynthesisedStack(outdir, stack)], PREVIEW_SECRETS) };
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
   }

@@ -1,4 +1,4 @@
-// `npm run preview -- <stack> [server]`: prints the exact cloud-init each
+// `npm run preview -- <stack or file name> [server]`: prints the exact cloud-init each
 // server of a stack receives, as Terraform evaluates it at apply, with
 // stand-ins for the load balancer IP, the cluster token and the secrets
 // (never real ones: this is for reading, not for deploying).
@@ -8,14 +8,16 @@ import { chooseServers, previewUserData } from "./preview-user-data";
 export { PREVIEW_SECRETS } from "./preview-user-data";
 
 function main(argv: string[]): number {
-  const [stack, server] = argv;
-  if (!stack || stack.startsWith("-")) {
-    process.stderr.write("usage: npm run preview -- <stack> [server]\n");
+  const [name, server] = argv;
+  if (!name || name.startsWith("-")) {
+    process.stderr.write("usage: npm run preview -- <stack or file name> [server]\n");
     return 2;
   }
   try {
-    const evaluated = previewUserData(stack, process.env.SOVEREIGNS_DIR);
-    if (typeof evaluated === "number") return evaluated;
+    // Selects as SOVEREIGN does: a file name without .yaml, or a stack name.
+    const previewed = previewUserData(name, process.env.SOVEREIGNS_DIR);
+    if (typeof previewed === "number") return previewed;
+    const { stack, servers: evaluated } = previewed;
     const chosen = chooseServers(evaluated, server);
     if (chosen.length === 0) {
       process.stderr.write(`no server ${server} in ${stack}; servers: ${evaluated.map((e) => e.server).join(", ")}\n`);

@@ -30,12 +30,18 @@ export interface RuntimeValues {
   readonly ghcrPullToken: string;
   /** var.kubeconfig_bearer_token. */
   readonly kubeconfigBearerToken: string;
+  /** The cloud controller's API token: var.hcloud_ccm_token, or var.hcloud_token when that is empty. */
+  readonly hcloudCcmToken: string;
+  /** The private network's id (hcloud_network.id), which the cloud controller attaches load balancers to. */
+  readonly networkId: string;
 }
 
 /** Input of every boot step. */
 export interface BootInput {
   readonly sovereign: Sovereign;
   readonly role: NodeRole;
+  /** This server's Hetzner name: its Kubernetes node name, so the cloud controller finds the server by it. */
+  readonly nodeName: string;
   /** This server's fixed private IP in the cloud subnet. */
   readonly privateIp: string;
   /** The load balancer's fixed private IP: the join address that survives server 1's loss. */
@@ -51,4 +57,7 @@ export const RUNTIME_STAND_INS_MAX: RuntimeValues = {
   agentToken: "A".repeat(64),
   ghcrPullToken: "G".repeat(255),
   kubeconfigBearerToken: "b".repeat(64),
+  hcloudCcmToken: "H".repeat(64),
+  // Hetzner ids are int64: at most 19 digits.
+  networkId: "9".repeat(19),
 };

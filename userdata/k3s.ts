@@ -12,7 +12,11 @@ export interface K3sConfig {
   /** Servers only: the token agents join with. */
   readonly "agent-token"?: string;
   readonly "node-ip": string;
+  /** The Hetzner server name, so the cloud controller finds the server behind each node (cloudController: hcloud). */
+  readonly "node-name"?: string;
   readonly "node-label": readonly string[];
+  /** kubelet flags; cloud-provider=external makes kubelet wait for the cloud controller (cloudController: hcloud). */
+  readonly "kubelet-arg"?: readonly string[];
   /** Join address; absent on the first server. */
   readonly server?: string;
   /** Start a new embedded etcd: only the first server. */
@@ -22,6 +26,8 @@ export interface K3sConfig {
   readonly "disable-network-policy"?: boolean;
   readonly disable?: readonly string[];
   readonly "disable-kube-proxy"?: boolean;
+  /** Servers only: leave node initialisation to Hetzner's cloud controller (cloudController: hcloud). */
+  readonly "disable-cloud-controller"?: boolean;
   readonly "write-kubeconfig-mode"?: string;
   readonly "kube-apiserver-arg"?: readonly string[];
 }
@@ -38,12 +44,19 @@ export function joinUrl(input: BootInput): string {
 export function k3sConfig(input: BootInput): K3sConfig {
   const s = input.sovereign;
   const role = input.role === "agent" ? "worker" : "control-plane";
+  const hcloud = s.cloudController === "hcloud";
   const base = {
     // Agents hold only the agent token: a compromised worker cannot join a
     // server and read the cluster's CA and etcd keys.
     token: input.role === "agent" ? input.runtime.agentToken : input.runtime.clusterToken,
     "node-ip": input.privateIp,
+    // Hetzner's cloud controller looks a node's server up by its name.
+    ...(hcloud ? { "node-name": input.nodeName } : {}),
     "node-label": [`${LABEL_ROLE}=${role}`],
+    // k3s passes cloud-provider=external to kubelet only while its own
+    // cloud controller runs; without it kubelet never taints the node
+    // uninitialized and Hetzner's controller never initialises it.
+    ...(hcloud ? { "kubelet-arg": ["cloud-provider=external"] } : {}),
   };
   if (input.role === "agent") return { ...base, server: joinUrl(input) };
   // Server-only flags must agree on every server of the cluster.
@@ -59,6 +72,8 @@ export function k3sConfig(input: BootInput): K3sConfig {
     disable: ["traefik", "servicelb", ...(s.k3s.localStorage ? [] : ["local-storage"])],
     // Cilium replaces kube-proxy (kubeProxyReplacement in cilium.ts).
     "disable-kube-proxy": true,
+    // Hetzner's cloud controller (hcloud-ccm.ts) initialises the nodes instead.
+    ...(hcloud ? { "disable-cloud-controller": true } : {}),
     "write-kubeconfig-mode": "0600",
   };
 }

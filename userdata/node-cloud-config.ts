@@ -2,9 +2,9 @@
  * The cloud-config of one server: its role's boot steps, composed in order.
  *
  * every server:  step-runner, prep, hardening, sovereign-json, k3s
- * first server:  + api-ready, kubeconfig-postback, cilium,
- *                  default-storage-class (with k3s.localStorage), flux,
- *                  pull-secret, flux-bootstrap
+ * first server:  + api-ready, kubeconfig-postback, cilium, metadata-policy,
+ *                  hcloud-ccm (cloudController hcloud), default-storage-class
+ *                  (with k3s.localStorage), flux, pull-secret, flux-bootstrap
  * every server:  complete
  */
 import type { BootInput } from "./boot-input";
@@ -16,8 +16,10 @@ import { defaultStorageClassStep } from "./default-storage-class";
 import { fluxStep } from "./flux";
 import { fluxBootstrapStep } from "./flux-bootstrap";
 import { hardeningStep } from "./hardening";
+import { hcloudCcmStep } from "./hcloud-ccm";
 import { k3sStep } from "./k3s";
 import { kubeconfigPostbackSteps } from "./kubeconfig-postback";
+import { metadataPolicyStep } from "./metadata-policy";
 import { PATHS } from "./paths";
 import { prepStep } from "./prep";
 import { pullSecretStep } from "./pull-secret";
@@ -28,7 +30,10 @@ import { stepRunnerStep } from "./step-runner";
 export function nodeSteps(input: BootInput): Fragment[] {
   const steps: (Fragment | undefined)[] = [stepRunnerStep(), prepStep(), hardeningStep(input), sovereignJsonStep(input), k3sStep(input)];
   if (input.role === "first-server") {
-    steps.push(apiReadyStep(), ...kubeconfigPostbackSteps(input), ciliumStep(input), defaultStorageClassStep(input), fluxStep(input), pullSecretStep(input), fluxBootstrapStep(input));
+    // The metadata policy comes first after Cilium: once the cloud controller
+    // initialises the node, pods get scheduled, and none may precede it.
+    steps.push(apiReadyStep(), ...kubeconfigPostbackSteps(input), ciliumStep(input), metadataPolicyStep(), hcloudCcmStep(input));
+    steps.push(defaultStorageClassStep(input), fluxStep(input), pullSecretStep(input), fluxBootstrapStep(input));
   }
   steps.push(completeStep());
   return steps.filter((s): s is Fragment => s !== undefined);

@@ -20,6 +20,11 @@ export const PATHS = {
   k3sConfig: "/etc/rancher/k3s/config.yaml",
   k3sKubeconfig: "/etc/rancher/k3s/k3s.yaml",
   ciliumValues: "/etc/catalyst/cilium-values.yaml",
+  /** The CiliumClusterwideNetworkPolicy denying pods the metadata service. */
+  metadataPolicy: "/var/lib/catalyst/metadata-service-policy.yaml",
+  hcloudCcmValues: "/etc/catalyst/hcloud-ccm-values.yaml",
+  /** kube-system/hcloud: the cloud controller's API token and network (0600, removed once applied). */
+  hcloudSecret: "/var/lib/catalyst/hcloud-secret.yaml",
   postbackSettings: "/etc/catalyst/postback.json",
   postbackBearer: "/etc/catalyst/postback-bearer",
   pullSecret: "/var/lib/catalyst/ghcr-pull-secret.yaml",
@@ -53,5 +58,9 @@ export const DEADLINES = {
   storageClassSec: 300,
   postbackSec: 900,
   ciliumSec: 600,
+  /** For the Cilium operator to register its CRDs. */
+  ciliumCrdSec: 300,
+  /** For the cloud controller to run and initialise server 1's node. */
+  hcloudCcmSec: 600,
   fluxSec: 600,
 } as const;

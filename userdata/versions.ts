@@ -19,12 +19,20 @@ export interface CiliumChart {
   readonly chartSha256: string;
 }
 
+/** A hcloud-cloud-controller-manager chart and the SHA-256 of its archive. */
+export interface HcloudCcmChart {
+  readonly version: string;
+  readonly chartSha256: string;
+}
+
 /** Everything a Sovereign's servers install, pinned. */
 export interface Versions {
   /** k3s release; install.sh is fetched from the same tag. */
   readonly k3s: string;
   readonly helm: HelmRelease;
   readonly cilium: CiliumChart;
+  /** Hetzner's cloud controller manager (cloudController: hcloud). */
+  readonly hcloudCcm: HcloudCcmChart;
   /** Flux release whose install.yaml is applied (Flux publishes no separate checksum for it). */
   readonly flux: FluxRelease;
   /**
@@ -52,11 +60,25 @@ export const DEFAULT_CILIUM: CiliumChart = {
   chartSha256: "182035ae7c2cf8d19490ececf618f6a11adc460ed1e7dbd38b23065f02f18b4d",
 };
 
+/**
+ * hcloud-cloud-controller-manager chart 1.30.1: its digest in
+ * https://charts.hetzner.cloud/index.yaml (hetznercloud/helm-charts, the
+ * same SHA-256 as the archive's Git LFS object there). The oldest release
+ * that survives the API's removal of server.datacenter on 2026-07-01
+ * (older ones panic, per its changelog), built on the same Kubernetes
+ * 1.35 libraries as v1.29.2, which Hetzner lists for Kubernetes 1.31.
+ */
+export const DEFAULT_HCLOUD_CCM: HcloudCcmChart = {
+  version: "1.30.1",
+  chartSha256: "47fb5036597557f815cb27ca304ad4932366d788d5a2adfd91f0c9e9fcce96a6",
+};
+
 /** Where each download comes from. */
 export const DOWNLOADS = {
   k3sInstaller: (k3sVersion: string) => `https://raw.githubusercontent.com/k3s-io/k3s/${encodeURIComponent(k3sVersion)}/install.sh`,
   helm: (version: string, arch: "amd64" | "arm64") => `https://get.helm.sh/helm-${version}-linux-${arch}.tar.gz`,
   ciliumChart: (version: string) => `https://helm.cilium.io/cilium-${version}.tgz`,
+  hcloudCcmChart: (version: string) => `https://charts.hetzner.cloud/hcloud-cloud-controller-manager-${version}.tgz`,
   fluxInstall: (version: string) => `https://github.com/fluxcd/flux2/releases/download/${version}/install.yaml`,
 } as const;
 
@@ -66,6 +88,7 @@ export function resolveVersions(s: Pick<Sovereign, "k3s" | "versions">): Version
     k3s: s.k3s.version,
     helm: s.versions.helm ?? DEFAULT_HELM,
     cilium: s.versions.cilium ?? DEFAULT_CILIUM,
+    hcloudCcm: s.versions.hcloudCcm ?? DEFAULT_HCLOUD_CCM,
     flux: s.versions.flux ?? DEFAULT_FLUX_VERSION,
     fluxChart: FLUX_CHART_BY_RELEASE[s.versions.flux ?? DEFAULT_FLUX_VERSION],
   };

@@ -50,7 +50,9 @@ export function sovereignServer(
   const userData = new CloudInitUserData(host, "UserData", {
     sovereign: ctx.sovereign,
     role: spec.role,
+    serverName: spec.name,
     privateIp: spec.privateIp,
+    network: ctx.network,
     loadBalancer: ctx.loadBalancer,
     clusterToken: ctx.clusterToken,
     agentToken: ctx.agentToken,

@@ -23,6 +23,8 @@ export interface CheckContext {
   readonly loadBalancerIpv4: string;
   /** The pinned SHA-256 of the Cilium chart. */
   readonly chartSha256: string;
+  /** The pinned SHA-256 of the cloud controller's chart. */
+  readonly ccmChartSha256: string;
   /** The step whose failure a failure scenario provokes. */
   readonly failingStep?: string;
 }
@@ -212,9 +214,9 @@ function holdsSecret(ctx: CheckContext, host: string): boolean {
   return ctx.secrets.some((s) => text.includes(s));
 }
 
-export const secretFilesPrivate = check("every file holding a secret has mode 0600; no secret in a world-readable file", async (ctx) => {
+export const secretFilesPrivate = check("every file holding a secret is owner-only (0600, or cloud-init's 0400); no secret in a world-readable file", async (ctx) => {
   const bad = writtenFiles(ctx)
-    .filter((f) => holdsSecret(ctx, f.host) && f.mode !== 0o600)
+    .filter((f) => holdsSecret(ctx, f.host) && (f.mode & 0o077) !== 0)
     .map((f) => `${f.file} (${f.mode.toString(8)})`);
   for (const p of [PATHS.k3sConfig, PATHS.k3sKubeconfig]) {
     if (exists(ctx, p)) {
@@ -292,6 +294,48 @@ export const installerNeverFetched = check("the installer was never fetched", as
 
 // --------------------------------------------------------- first server --
 
+/** The helm install of `release`: values the user data's `valuesFile`, chart with the pinned checksum. */
+function helmInstall(ctx: CheckContext, release: string, valuesFile: string, chartSha256: string): { install?: RecordedCall; wrong: string[] } {
+  const install = calls(ctx.boot).find((c) => c.tool === "helm" && argvHas(c, "upgrade", release));
+  if (!install) return { wrong: [`helm never installed ${release}`] };
+  const intended = ctx.cloudConfig.files.get(valuesFile)?.content;
+  const wrong: string[] = [];
+  if (!intended) wrong.push(`the user data writes no ${valuesFile}`);
+  else if (install.files.length !== 1 || install.files[0] !== intended) wrong.push("helm got other values than the user data's");
+  if (install.chartSha256 !== chartSha256) wrong.push(`chart sha256 ${install.chartSha256} (pinned ${chartSha256})`);
+  return { install, wrong };
+}
+
+export const ccmInstalled = check("the cloud controller: its Secret applied and gone, its Helm values the user data's, the verified chart", async (ctx) => {
+  const { install, wrong } = helmInstall(ctx, "hcloud-cloud-controller-manager", PATHS.hcloudCcmValues, ctx.ccmChartSha256);
+  if (!install) return wrong.join("; ");
+  const v = yaml.load(install.files[0] ?? "") as Record<string, any>;
+  if (v?.networking?.enabled !== true) wrong.push("networking.enabled");
+  if (v?.env?.HCLOUD_LOAD_BALANCERS_USE_PRIVATE_IP?.value !== "true") wrong.push("HCLOUD_LOAD_BALANCERS_USE_PRIVATE_IP");
+  const secret = calls(ctx.boot).find(applies(PATHS.hcloudSecret));
+  if (!secret) wrong.push("the hcloud Secret was never applied");
+  else {
+    const s = yaml.load(secret.files[0] ?? "") as { metadata?: { name?: string; namespace?: string }; data?: { token?: string; network?: string } };
+    if (s?.metadata?.name !== "hcloud" || s?.metadata?.namespace !== "kube-system") wrong.push(`Secret ${s?.metadata?.namespace}/${s?.metadata?.name}`);
+    if (!s?.data?.token || !s?.data?.network) wrong.push("Secret lacks token or network");
+    if (secret.at > install.at) wrong.push("the Secret came after the chart");
+  }
+  if (exists(ctx, PATHS.hcloudSecret)) wrong.push(`${PATHS.hcloudSecret} is still on disk`);
+  return wrong.length === 0 ? undefined : wrong.join("; ");
+});
+
+export const metadataPolicyApplied = check("the metadata-service deny policy applied (strict) is the user data's", async (ctx) => {
+  const call = calls(ctx.boot).find(applies(PATHS.metadataPolicy));
+  if (!call) return "never applied";
+  const intended = ctx.cloudConfig.files.get(PATHS.metadataPolicy)?.content;
+  if (call.files[0] !== intended) return "applied content differs from the user data's";
+  if (!call.argv.includes("--validate=strict")) return "applied without --validate=strict";
+  const p = yaml.load(call.files[0]) as { kind?: string; specs?: { egressDeny?: { toCIDR?: string[] }[] }[] };
+  if (p.kind !== "CiliumClusterwideNetworkPolicy") return `kind ${p.kind}`;
+  if (!(p.specs ?? []).every((s) => (s.egressDeny ?? []).some((d) => (d.toCIDR ?? []).includes("169.254.169.254/32")))) return "a rule does not deny 169.254.169.254/32";
+  return undefined;
+});
+
 export const ciliumValues = check("Cilium's Helm values are the user data's, from the verified chart", async (ctx) => {
   const install = calls(ctx.boot).find((c) => c.tool === "helm" && argvHas(c, "upgrade", "cilium"));
   if (!install) return "helm never installed cilium";
@@ -322,6 +366,13 @@ export const BEFORE_FLUX: readonly BeforeFlux[] = [
   { what: "readiness probe (get --raw /readyz)", matches: (c) => c.tool === "k3s" && argvHas(c, "--raw", "/readyz") },
   { what: "helm install of cilium", matches: (c) => c.tool === "helm" && argvHas(c, "upgrade", "cilium") },
   { what: "cilium rollout wait", matches: (c) => c.tool === "k3s" && argvHas(c, "rollout", "daemonset/cilium") },
+  { what: "metadata policy applied", matches: applies(PATHS.metadataPolicy), step: "metadata-policy" },
+  { what: "cloud controller installed", matches: (c) => c.tool === "helm" && argvHas(c, "upgrade", "hcloud-cloud-controller-manager"), step: "hcloud-ccm" },
+  {
+    what: "node initialised by the cloud controller (providerID)",
+    matches: (c) => c.tool === "k3s" && argvHas(c, "get", "node") && c.argv.some((a) => a.includes("providerID")),
+    step: "hcloud-ccm",
+  },
   {
     what: "local-path StorageClass made the default",
     step: "default-storage-class",

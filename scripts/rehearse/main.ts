@@ -22,7 +22,7 @@ import { parseCloudConfig } from "./records";
 import { ROOT } from "./root";
 import { defaultScenarios, Scenario, serverScenario } from "./scenarios";
 import { buildSite, downloadHosts, Site } from "./site";
-import { findSovereignFile, REHEARSAL_SOVEREIGNS, rehearsalUserData } from "./sovereigns";
+import { EXAMPLES, findSovereignFile, REHEARSAL_SOVEREIGNS, rehearsalUserData } from "./sovereigns";
 import { DEFAULT_K3S_VERSION } from "../../config/defaults";
 import { PATHS } from "../../userdata/paths";
 
@@ -140,10 +140,15 @@ async function runOne(p: Planned, lowerDirs: (image: Scenario["image"]) => strin
       boot,
       cloudConfig,
       role: p.scenario.role,
-      secrets: [...Object.values(PREVIEW_SECRETS), STAND_INS["random_password.result"], STAND_INS["random_password.AgentToken.result"]],
+      chartSha256: site.versions.cilium.chartSha256,
+      ccmChartSha256: site.versions.hcloudCcm.chartSha256,
+      // Each stand-in secret, also base64-encoded (as in a Secret's data) without padding.
+      secrets: [...Object.values(PREVIEW_SECRETS), STAND_INS["random_password.result"], STAND_INS["random_password.AgentToken.result"]].flatMap((s) => [
+        s,
+        Buffer.from(s).toString("base64").replace(/=+$/, ""),
+      ]),
       agentToken: STAND_INS["random_password.AgentToken.result"],
       loadBalancerIpv4: STAND_INS["hcloud_load_balancer.ipv4"],
-      chartSha256: site.versions.cilium.chartSha256,
       failingStep: p.scenario.failingStep,
     };
     if (waited === "finished") {
@@ -198,7 +203,7 @@ async function main(argv: string[]): Promise<number> {
   await reapStale();
   let scenarios = defaultScenarios();
   if (stackArg) {
-    const file = findSovereignFile(stackArg, [process.env.SOVEREIGNS_DIR || path.join(ROOT, "sovereigns"), REHEARSAL_SOVEREIGNS]);
+    const file = findSovereignFile(stackArg, [process.env.SOVEREIGNS_DIR || path.join(ROOT, "sovereigns"), EXAMPLES, REHEARSAL_SOVEREIGNS]);
     if (!file) {
       process.stderr.write(`rehearse: no Sovereign file for ${stackArg}\n`);
       return 2;

@@ -86,6 +86,8 @@ export function defaultScenarios(): Scenario[] {
       checks: [
         ...everyServer(),
         c.ciliumValues,
+        c.ccmInstalled,
+        c.metadataPolicyApplied,
         c.orderBeforeFlux(),
         c.pullSecretApplied,
         c.onePostback,
@@ -100,7 +102,7 @@ export function defaultScenarios(): Scenario[] {
       server: "cp-1",
       role: "first-server",
       image: "packages",
-      checks: [...everyServer(), c.ciliumValues, c.orderBeforeFlux(), c.pullSecretApplied, c.noPostback],
+      checks: [...everyServer(), c.ciliumValues, c.ccmInstalled, c.metadataPolicyApplied, c.orderBeforeFlux(), c.pullSecretApplied, c.noPostback],
     },
     { name: "joining server", sovereign: "ha", server: "cp-2", role: "joining-server", image: "packages", checks: [...everyServer(), c.waitedForCacerts] },
     { name: "worker", sovereign: "ha", server: "worker-1", role: "agent", image: "packages", checks: [c.waitedForCacerts, ...everyServer()] },
@@ -165,10 +167,11 @@ export function defaultScenarios(): Scenario[] {
 
 /** The scenario for one server a user names: a plain boot with the checks of its role. */
 export function serverScenario(sovereign: string, server: string, role: c.CheckContext["role"]): Scenario {
-  const doc = yaml.load(fs.readFileSync(sovereign, "utf8")) as { postback?: unknown; registry?: { pullSecret?: boolean } };
+  const doc = yaml.load(fs.readFileSync(sovereign, "utf8")) as { postback?: unknown; registry?: { pullSecret?: boolean }; cloudController?: string };
   const checks: Check[] = everyServer();
   if (role === "first-server") {
-    checks.push(c.ciliumValues, c.orderBeforeFlux());
+    checks.push(c.ciliumValues, c.metadataPolicyApplied, c.orderBeforeFlux());
+    if (doc.cloudController !== "k3s") checks.push(c.ccmInstalled);
     checks.push(...(doc.postback ? [c.onePostback, c.bearerGone] : [c.noPostback]));
     if (doc.registry?.pullSecret !== false) checks.push(c.pullSecretApplied);
     checks.push(c.secretFilesGone("after the boot"));

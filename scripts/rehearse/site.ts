@@ -11,7 +11,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { DEFAULT_FLUX_VERSION } from "../../config/defaults";
-import { DEFAULT_CILIUM, DEFAULT_HELM, DOWNLOADS } from "../../userdata/versions";
+import { DEFAULT_CILIUM, DEFAULT_HCLOUD_CCM, DEFAULT_HELM, DOWNLOADS } from "../../userdata/versions";
 import { must } from "./exec";
 import { ROOT } from "./root";
 
@@ -22,6 +22,7 @@ export const FAKES_DIR = path.join(ROOT, "rehearsal", "fakes");
 export interface PinnedVersions {
   readonly helm: { readonly version: string; readonly sha256Amd64: string; readonly sha256Arm64: string };
   readonly cilium: { readonly version: string; readonly chartSha256: string };
+  readonly hcloudCcm: { readonly version: string; readonly chartSha256: string };
   readonly flux: string;
 }
 
@@ -91,6 +92,7 @@ export async function buildSite(dir: string, k3sVersion: string): Promise<Site> 
   }
 
   const chart = await chartArchive(dir, DOWNLOADS.ciliumChart(DEFAULT_CILIUM.version), "cilium", DEFAULT_CILIUM.version);
+  const ccmChart = await chartArchive(dir, DOWNLOADS.hcloudCcmChart(DEFAULT_HCLOUD_CCM.version), "hcloud-cloud-controller-manager", DEFAULT_HCLOUD_CCM.version);
 
   put(
     dir,
@@ -106,6 +108,7 @@ export async function buildSite(dir: string, k3sVersion: string): Promise<Site> 
     versions: {
       helm: { version: DEFAULT_HELM.version, sha256Amd64: helm.amd64, sha256Arm64: helm.arm64 },
       cilium: { version: DEFAULT_CILIUM.version, chartSha256: sha256(chart) },
+      hcloudCcm: { version: DEFAULT_HCLOUD_CCM.version, chartSha256: sha256(ccmChart) },
       flux: DEFAULT_FLUX_VERSION,
     },
     fileOf: (url: string) => path.join(dir, siteKey(url)),

@@ -15,6 +15,8 @@ import type { PinnedVersions } from "./site";
 
 /** The rehearsal set's files. */
 export const REHEARSAL_SOVEREIGNS = path.join(ROOT, "rehearsal", "sovereigns");
+/** The shipped example, where a fresh clone keeps its only Sovereign file. */
+export const EXAMPLES = path.join(ROOT, "examples");
 
 /** A Sovereign file's stack name (the fqdn with dots as dashes). */
 export function stackOf(doc: { fqdn?: unknown }): string {
@@ -46,10 +48,9 @@ export function rehearsalUserData(file: string, versions: PinnedVersions, change
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rehearse-sovereigns-"));
   try {
     fs.writeFileSync(path.join(dir, path.basename(file)), yaml.dump(doc, { lineWidth: -1 }));
-    const stack = stackOf(doc);
-    const servers = previewUserData(stack, dir);
-    if (typeof servers === "number") throw new EvaluationError(`${file}: synthesis failed (see above)`);
-    return { stack, servers };
+    const previewed = previewUserData(path.basename(file, ".yaml"), dir);
+    if (typeof previewed === "number") throw new EvaluationError(`${file}: synthesis failed (see above)`);
+    return previewed;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
