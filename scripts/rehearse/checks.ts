@@ -25,6 +25,8 @@ export interface CheckContext {
   readonly chartSha256: string;
   /** The pinned SHA-256 of the cloud controller's chart. */
   readonly ccmChartSha256: string;
+  /** The Sovereign's cloud controller (its file's cloudController, default hcloud). */
+  readonly cloudController: "hcloud" | "k3s";
   /** The step whose failure a failure scenario provokes. */
   readonly failingStep?: string;
 }
@@ -252,6 +254,12 @@ export const k3sConfigKeys = check("the k3s config the installer saw has the rol
   const server = `https://${NETWORK.loadBalancer}:6443`;
   want(typeof c["node-ip"] === "string" && c["node-ip"] === ctx.boot.spec.privateIp, `node-ip ${c["node-ip"]} (want ${ctx.boot.spec.privateIp})`);
   want(typeof c.token === "string" && (c.token as string).length > 0, "token");
+  if (ctx.cloudController === "hcloud") {
+    // Decided at first boot: every node waits for Hetzner's cloud controller, named as its server.
+    want(Array.isArray(c["kubelet-arg"]) && (c["kubelet-arg"] as string[]).includes("cloud-provider=external"), "kubelet-arg cloud-provider=external");
+    want(c["node-name"] === ctx.boot.spec.server, `node-name ${c["node-name"]} (want ${ctx.boot.spec.server})`);
+    if (ctx.role !== "agent") want(c["disable-cloud-controller"] === true, "disable-cloud-controller");
+  }
   if (ctx.role === "agent") {
     want(env?.exec === "agent", `INSTALL_K3S_EXEC ${env?.exec} (want agent)`);
     want(c.server === server, `server ${c.server} (want ${server})`);

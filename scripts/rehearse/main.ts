@@ -23,7 +23,7 @@ import { ROOT } from "./root";
 import { defaultScenarios, Scenario, serverScenario } from "./scenarios";
 import { buildSite, downloadHosts, Site } from "./site";
 import { EXAMPLES, findSovereignFile, REHEARSAL_SOVEREIGNS, rehearsalUserData } from "./sovereigns";
-import { DEFAULT_K3S_VERSION } from "../../config/defaults";
+import { DEFAULT_CLOUD_CONTROLLER, DEFAULT_K3S_VERSION } from "../../config/defaults";
 import { PATHS } from "../../userdata/paths";
 
 /** Host names the container resolves to the fakes (the provisioning API's are added per Sovereign). */
@@ -45,6 +45,7 @@ interface Planned {
   readonly apiHost?: string;
   readonly apiBasePath?: string;
   readonly deploymentId?: string;
+  readonly cloudController: "hcloud" | "k3s";
 }
 
 /** One line of the table. */
@@ -86,7 +87,7 @@ function plan(scenarios: readonly Scenario[], site: Site): Planned[] {
     const { stack, servers } = cache.get(key)!;
     const chosen = servers.find((s) => s.server.endsWith(`-${scenario.server}`) || s.server === scenario.server);
     if (!chosen) throw new Error(`${file}: no server ${scenario.server} (servers: ${servers.map((s) => s.server).join(", ")})`);
-    const doc = yaml.load(fs.readFileSync(file, "utf8")) as { postback?: { deploymentId?: string; apiUrl?: string } };
+    const doc = yaml.load(fs.readFileSync(file, "utf8")) as { postback?: { deploymentId?: string; apiUrl?: string }; cloudController?: "hcloud" | "k3s" };
     const api = doc.postback ? new URL(doc.postback.apiUrl ?? "https://console.openova.io/sovereign") : undefined;
     return {
       id: `b${i + 1}`,
@@ -97,6 +98,7 @@ function plan(scenarios: readonly Scenario[], site: Site): Planned[] {
       apiHost: api?.hostname,
       apiBasePath: api?.pathname.replace(/\/+$/, ""),
       deploymentId: doc.postback?.deploymentId,
+      cloudController: doc.cloudController ?? DEFAULT_CLOUD_CONTROLLER,
     };
   });
 }
@@ -150,6 +152,7 @@ async function runOne(p: Planned, lowerDirs: (image: Scenario["image"]) => strin
       agentToken: STAND_INS["random_password.AgentToken.result"],
       loadBalancerIpv4: STAND_INS["hcloud_load_balancer.ipv4"],
       failingStep: p.scenario.failingStep,
+      cloudController: p.cloudController,
     };
     if (waited === "finished") {
       for (const check of p.scenario.checks) {
