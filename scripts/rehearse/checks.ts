@@ -27,8 +27,6 @@ export interface CheckContext {
   readonly ccmChartSha256: string;
   /** The Sovereign's cloud controller (its file's cloudController, default hcloud). */
   readonly cloudController: "hcloud" | "k3s";
-  /** The step whose failure a failure scenario provokes. */
-  readonly failingStep?: string;
 }
 
 /** A named check. */

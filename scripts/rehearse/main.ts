@@ -151,7 +151,6 @@ async function runOne(p: Planned, lowerDirs: (image: Scenario["image"]) => strin
       ]),
       agentToken: STAND_INS["random_password.AgentToken.result"],
       loadBalancerIpv4: STAND_INS["hcloud_load_balancer.ipv4"],
-      failingStep: p.scenario.failingStep,
       cloudController: p.cloudController,
     };
     if (waited === "finished") {

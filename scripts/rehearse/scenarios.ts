@@ -35,8 +35,6 @@ export interface Scenario {
   readonly stepTimeoutSec?: number;
   /** Changes to the fakes' behaviour at boot; `site` finds the files they serve. */
   readonly control?: (control: FakesControl, site: Site) => FakesControl;
-  /** The step this scenario makes fail. */
-  readonly failingStep?: string;
   readonly checks: readonly Check[];
   readonly followUp?: FollowUp;
 }
@@ -114,7 +112,6 @@ export function defaultScenarios(): Scenario[] {
       image: "packages",
       stepTimeoutSec: 20,
       control: (control) => ({ ...control, cacerts: "never" }),
-      failingStep: "k3s",
       checks: [c.stepFailed("k3s", /deadline of 20s passed/), c.consoleSays(/catalyst-step: k3s: FAILED: deadline of 20s passed/), c.installerNeverFetched],
     },
     {
@@ -124,7 +121,6 @@ export function defaultScenarios(): Scenario[] {
       role: "first-server",
       image: "packages",
       control: (control, site) => ({ ...control, serve: { [siteKey(DOWNLOADS.k3sInstaller(site.k3sVersion))]: path.join(FAKES_DIR, "k3s-install-fails.sh") } }),
-      failingStep: "k3s",
       checks: [c.stepFailed("k3s", /exit status 1/), c.secretFilesGone("after the failure"), c.consoleSays(/catalyst-step: k3s: FAILED: exit status 1/)],
       followUp: readmeResume("k3s"),
     },
@@ -141,7 +137,6 @@ export function defaultScenarios(): Scenario[] {
           deployments: Object.fromEntries(Object.keys(control.api.deployments).map((id) => [id, { bearerSha256: "f".repeat(64) }])),
         },
       }),
-      failingStep: "kubeconfig-postback",
       checks: [
         c.stepFailed("kubeconfig-postback", /exit status 1/),
         c.postbackRefused,
@@ -159,7 +154,6 @@ export function defaultScenarios(): Scenario[] {
       change: (doc, pinned) => {
         doc.versions.helm = { ...pinned.helm, sha256Amd64: "0".repeat(63) + "1", sha256Arm64: "0".repeat(63) + "1" };
       },
-      failingStep: "cilium",
       checks: [c.stepFailed("cilium", /FAILED|exit status/), c.helmNeverRan, c.consoleSays(/helm\.tar\.gz: FAILED/)],
     },
   ];
