@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { requireTool } from "./fixtures/boot";
+import { ApiAnswer, ApiRequest, apiAnswer } from "../scripts/rehearse/fake-api";
 import { baseRecipe, debianMirror, recipeHash } from "../scripts/rehearse/image";
 import { resumeCommands } from "../scripts/rehearse/readme";
 import { FAKES_DIR } from "../scripts/rehearse/site";
@@ -60,5 +61,25 @@ describe("the rehearsal image", () => {
     const recipe = baseRecipe("http://deb.debian.org/debian");
     expect(recipeHash(recipe)).toBe(recipeHash(baseRecipe("http://deb.debian.org/debian")));
     expect(recipeHash({ ...recipe, packages: [...recipe.packages, "vim"] })).not.toBe(recipeHash(recipe));
+  });
+});
+
+describe("the fake provisioning API answers as SPEC.md's contract says", () => {
+  const bearer = "0".repeat(64);
+  const hash = require("crypto").createHash("sha256").update(bearer).digest("hex");
+  const deployments = { d1: { bearerSha256: hash }, d2: {} };
+  const put = (over: Partial<ApiRequest> = {}): ApiRequest => ({ method: "PUT", pathname: "/sovereign/api/v1/deployments/d1/kubeconfig", authorization: `Bearer ${bearer}`, bodyBytes: 10, ...over });
+  test.each<[string, ApiRequest, Set<string>, ApiAnswer]>([
+    ["stored", put(), new Set(), { status: 204, id: "d1" }],
+    ["no bearer", put({ authorization: undefined }), new Set(), { status: 401, error: "missing-bearer" }],
+    ["wrong bearer", put({ authorization: `Bearer ${"f".repeat(64)}` }), new Set(), { status: 403, error: "invalid-bearer" }],
+    ["no bearer hash", put({ pathname: "/sovereign/api/v1/deployments/d2/kubeconfig" }), new Set(), { status: 403, error: "no-bearer-hash" }],
+    ["second PUT", put(), new Set(["d1"]), { status: 403, error: "already-set" }],
+    ["unknown deployment", put({ pathname: "/sovereign/api/v1/deployments/nope/kubeconfig" }), new Set(), { status: 404, error: "not-found" }],
+    ["GET", put({ method: "GET" }), new Set(), { status: 404, error: "not-found" }],
+    ["empty body", put({ bodyBytes: 0 }), new Set(), { status: 422, error: "empty-body" }],
+    ["body over 1 MiB", put({ bodyBytes: 1024 * 1024 + 1 }), new Set(), { status: 422, error: "body-too-large" }],
+  ])("%s", (_name, req, stored, want) => {
+    expect(apiAnswer(req, "/sovereign", deployments, stored)).toEqual(want);
   });
 });

@@ -11,15 +11,15 @@
  *   (which forwards to the Debian mirror only).
  * Prints "ready" once every listener is up.
  */
-import { createHash, timingSafeEqual } from "crypto";
 import * as fs from "fs";
 import * as https from "https";
 import * as net from "net";
 import * as path from "path";
 import type { IncomingMessage, ServerResponse } from "http";
+import { apiAnswer, MAX_KUBECONFIG_BYTES } from "./fake-api";
 import { APT_PROXY_PORT, FakesConfig, FakesControl } from "./fakes-control";
 
-const MAX_BODY = 1024 * 1024;
+const MAX_BODY = MAX_KUBECONFIG_BYTES;
 
 const config: FakesConfig = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 fs.mkdirSync(path.join(config.records, "api"), { recursive: true });
@@ -35,31 +35,17 @@ function answer(res: ServerResponse, status: number, body?: string | Buffer, typ
   res.end(body);
 }
 
-/** The provisioning API (SPEC.md's contract); returns the status sent. */
-function api(req: IncomingMessage, res: ServerResponse, body: Buffer, ctl: NonNullable<FakesControl["api"]>, pathname: string): number {
-  const m = new RegExp(`^${ctl.basePath.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/api/v1/deployments/([^/]+)/kubeconfig$`).exec(pathname);
-  const refuse = (status: number, error: string) => {
-    answer(res, status, JSON.stringify({ error }));
-    record({ api: true, method: req.method, path: pathname, status, error, bytes: body.length });
-    return status;
-  };
-  if (!m || req.method !== "PUT") return refuse(404, "not-found");
-  const id = m[1];
-  const auth = /^Bearer ([^\s]+)$/.exec(req.headers.authorization ?? "");
-  if (!auth) return refuse(401, "missing-bearer");
-  const deployment = ctl.deployments[id];
-  if (!deployment) return refuse(404, "not-found");
-  if (!deployment.bearerSha256) return refuse(403, "no-bearer-hash");
-  const given = createHash("sha256").update(auth[1]).digest();
-  if (!timingSafeEqual(given, Buffer.from(deployment.bearerSha256, "hex"))) return refuse(403, "invalid-bearer");
-  if (stored.has(id)) return refuse(403, "already-set");
-  if (body.length === 0) return refuse(422, "empty-body");
-  if (body.length > MAX_BODY) return refuse(422, "body-too-large");
-  stored.add(id);
-  fs.writeFileSync(path.join(config.records, "api", `${id}.kubeconfig`), body, { mode: 0o600 });
-  answer(res, 204);
-  record({ api: true, method: req.method, path: pathname, status: 204, contentType: req.headers["content-type"], bytes: body.length });
-  return 204;
+/** The provisioning API (SPEC.md's contract, decided by apiAnswer); records every request, stores what a 204 accepts. */
+function api(req: IncomingMessage, res: ServerResponse, body: Buffer, ctl: NonNullable<FakesControl["api"]>, pathname: string): void {
+  const a = apiAnswer({ method: req.method ?? "", pathname, authorization: req.headers.authorization, bodyBytes: body.length }, ctl.basePath, ctl.deployments, stored);
+  if (a.status === 204 && a.id) {
+    stored.add(a.id);
+    fs.writeFileSync(path.join(config.records, "api", `${a.id}.kubeconfig`), body, { mode: 0o600 });
+    answer(res, 204);
+  } else {
+    answer(res, a.status, JSON.stringify({ error: a.error }));
+  }
+  record({ api: true, method: req.method, path: pathname, status: a.status, error: a.error, contentType: req.headers["content-type"], bytes: body.length });
 }
 
 function site(req: IncomingMessage, res: ServerResponse, host: string, pathname: string): void {

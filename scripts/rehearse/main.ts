@@ -5,6 +5,7 @@
  * arguments, runs the rehearsal set (rehearsal/sovereigns/); with a stack,
  * boots its servers (or the one named) with the checks of their role.
  */
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
@@ -179,7 +180,7 @@ async function runOne(p: Planned, lowerDirs: (image: Scenario["image"]) => strin
 }
 
 function sha256hex(text: string): string {
-  return require("crypto").createHash("sha256").update(text).digest("hex");
+  return createHash("sha256").update(text).digest("hex");
 }
 
 function table(outcomes: readonly Outcome[]): string {
