@@ -280,10 +280,58 @@ describe("cluster bootstrap objects", () => {
     expect(names.indexOf("default-storage-class")).toBeGreaterThan(names.indexOf("api-ready"));
     expect(names.indexOf("default-storage-class")).toBeLessThan(names.indexOf("flux"));
     expect(names.indexOf("default-storage-class")).toBeLessThan(names.indexOf("flux-bootstrap"));
-    // Nothing before Cilium waits for a pod (no pod is Ready without the CNI).
-    for (const step of steps.slice(0, names.indexOf("cilium"))) expect(JSON.stringify(step.command ?? [])).not.toMatch(/pod|rollout|condition=Ready/);
     expect(nodeSteps(bootInput("first-server", { k3s: { localStorage: false } })).map((s) => s.step)).not.toContain("default-storage-class");
     expect(nodeSteps(bootInput("agent")).map((s) => s.step)).not.toContain("default-storage-class");
+  });
+
+  /** Waits for pods or for what pods make ready; no pod is Ready before the CNI (Cilium) runs. */
+  const POD_WAITS = [
+    /--for=condition=(Ready|Available|ContainersReady|Initialized|PodScheduled)\b/i,
+    /\brollout\s+status\b/,
+    /\b(get|wait|describe|logs)[ \t]+([^\s]+[ \t]+)*?(pods?|po|deployments?|deploy|daemonsets?|ds|statefulsets?|sts)\b/,
+    /\/api\/v1\/(namespaces\/[^/\s]+\/)?pods\b/,
+  ];
+
+  test.each([
+    ["defaults", {}],
+    ["cloudController k3s", { cloudController: "k3s" }],
+    ["no postback, no local storage", { postback: null, k3s: { localStorage: false } }],
+  ])("%s: no step before Cilium, on any role, waits for a pod, in its arguments or in the scripts it ships and runs", (_name, changes) => {
+    const unescape = (s: string) => s.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
+    let scanned = 0;
+    for (const role of NODE_ROLES) {
+      const input = bootInput(role, changes);
+      const steps = nodeSteps(input);
+      const cilium = steps.findIndex((s) => s.step === "cilium");
+      expect(cilium >= 0).toBe(role === "first-server");
+      // Roles without a Cilium step boot alongside the first server: every step of theirs may run before Cilium.
+      const before = cilium < 0 ? steps : steps.slice(0, cilium);
+      const shipped = (yaml.load(unescape(renderCloudConfig(nodeCloudConfig(input)))) as { write_files: { path: string; encoding?: string; content: string }[] }).write_files;
+      const contentOf = new Map(shipped.map((f) => [f.path, decodeContent(f)]));
+      for (const step of before) {
+        const args = step.command ?? [];
+        for (const pattern of POD_WAITS) expect({ step: step.step, args: args.join(" ") }).not.toEqual({ step: step.step, args: expect.stringMatching(pattern) });
+        // The step's own files, and every shipped file its command names (the script it runs, shared helpers).
+        const paths = new Set([...(step.files ?? []).map((f) => f.path), ...args.filter((a) => contentOf.has(a))]);
+        for (const file of paths) {
+          const content = contentOf.get(file)!;
+          if (!content.startsWith("#!")) continue;
+          scanned++;
+          const code = stripShellComments(content, file);
+          for (const pattern of POD_WAITS) expect({ step: step.step, file, code }).not.toEqual({ step: step.step, file, code: expect.stringMatching(pattern) });
+        }
+      }
+    }
+    expect(scanned).toBeGreaterThan(0);
+  });
+
+  test("the pod-wait patterns catch the waits the post-Cilium scripts make", () => {
+    for (const script of ["cilium-install.sh", "hcloud-ccm-install.sh", "flux-install.sh"]) {
+      const code = stripShellComments(fs.readFileSync(path.join(SCRIPTS_DIR, script), "utf8"), script);
+      expect(POD_WAITS.some((p) => p.test(code))).toBe(true);
+    }
+    for (const wait of ["k3s kubectl wait --for=condition=Ready pod --all", "kubectl get pods -A", "kubectl -n x get po", "kubectl wait -n kube-system --timeout=60s pod/x --for=delete"])
+      expect(POD_WAITS.some((p) => p.test(wait))).toBe(true);
   });
 
   test("sovereign.json has the reference's keys and the file's values", () => {
