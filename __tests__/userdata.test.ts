@@ -529,3 +529,59 @@ describe("YAML 1.1 safety", () => {
     expect(pyyamlLoad(yaml.dump({ v: values })).v).toEqual(values);
   });
 });
+
+describe("README: the boot steps and their secret files", () => {
+  const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+  /** Every optional step, on: the steps nodeSteps() can produce. */
+  const ALL_ON = { postback: { deploymentId: "5cd1bceaaacb71f6" }, cloudController: "hcloud", k3s: { localStorage: true }, registry: { pullSecret: true } };
+  /** The steps the step runner marks (those with a command), in order. */
+  const marked = (role: (typeof NODE_ROLES)[number], changes: Record<string, unknown> = ALL_ON) =>
+    nodeSteps(bootInput(role, changes))
+      .filter((s) => s.command)
+      .map((s) => s.step);
+  /** The troubleshooting step list: every server's, server 1's, the last, and what each conditional step says it runs "with". */
+  function readmeSteps() {
+    const section = readme.slice(readme.indexOf("## Troubleshooting"), readme.indexOf("\n## ", readme.indexOf("## Troubleshooting") + 1));
+    const match = /Steps: ([^;]*?),? then on server 1 ([^;]*); last (`[^`]+`)\./.exec(section.replace(/\s+/g, " "));
+    expect(match).not.toBeNull();
+    const names = (text: string) => [...text.replace(/\([^)]*\)/g, "").matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+    const conditions = new Map([...match![2].matchAll(/`([^`]+)` \(with `([^`]+)`/g)].map((m) => [m[1], m[2]]));
+    return { every: names(match![1]), first: names(match![2]), last: names(match![3]), conditions };
+  }
+
+  test("the troubleshooting section lists exactly the steps nodeSteps() can produce, in order, on every role", () => {
+    const { every, first, last } = readmeSteps();
+    for (const role of NODE_ROLES) expect(marked(role)).toEqual(role === "first-server" ? [...every, ...first, ...last] : [...every, ...last]);
+  });
+
+  test.each([
+    ["postback:", { postback: null }],
+    ["cloudController: hcloud", { cloudController: "k3s" }],
+    ["k3s.localStorage", { k3s: { localStorage: false } }],
+    ["registry.pullSecret", { registry: { pullSecret: false } }],
+  ])("a step that runs only with `%s` says so in the list", (condition, off) => {
+    const { conditions } = readmeSteps();
+    const gone = marked("first-server").filter((s) => !marked("first-server", { ...ALL_ON, ...off }).includes(s));
+    expect(gone.length).toBeGreaterThan(0);
+    for (const step of gone) expect([step, conditions.get(step)]).toEqual([step, condition]);
+  });
+
+  test("the security model's table names every secret file of server 1 with its step, every row inside the list item", () => {
+    const section = readme.slice(readme.indexOf("## Security model"), readme.indexOf("\n## ", readme.indexOf("## Security model") + 1));
+    const lines = section.split("\n");
+    const header = lines.findIndex((l) => /^\s*\| file \| deleted \|\s*$/.test(l));
+    expect(header).toBeGreaterThan(0);
+    const indent = /^ */.exec(lines[header])![0];
+    expect(indent.length).toBeGreaterThanOrEqual(2); // inside "- **On the servers**: …"
+    const rows: string[] = [];
+    for (let i = header; i < lines.length && lines[i].trim().startsWith("|"); i++) {
+      expect(/^ */.exec(lines[i])![0]).toBe(indent);
+      rows.push(lines[i]);
+    }
+    // The table ends at a blank line; a row that lost its indentation would end it early.
+    expect(lines[header + rows.length].trim()).toBe("");
+    const secrets = nodeSteps(bootInput("first-server", ALL_ON)).flatMap((s) => (s.files ?? []).filter((f) => f.removeOnFailure).map((f) => [f.path, s.step]));
+    expect(rows.length - 2).toBe(secrets.length);
+    for (const [file, step] of secrets) expect(rows.some((r) => r.includes(`\`${file}\``) && r.includes(`\`${step}\``))).toBe(true);
+  });
+});
