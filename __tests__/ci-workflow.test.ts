@@ -3,6 +3,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import { Testing } from "cdktf";
+import { SovereignStack } from "../constructs";
 import { bearerSecretName, deployTargets, stacksToDeploy } from "../scripts/changed-stacks";
 import { EXAMPLE_TEXT, ROOT, sovereignWith } from "./fixtures/sovereigns";
 
@@ -59,6 +61,37 @@ describe("the GitHub Actions workflow", () => {
     for (const job of [workflow.jobs.deploy, workflow.jobs.diff]) {
       expect(job.env.TF_VAR_hcloud_ccm_token).toBe("${{ secrets.HCLOUD_CCM_TOKEN }}");
     }
+  });
+
+  /** The sensitive Terraform variables of synthesised stacks, over the switches that make some of them optional. */
+  function sensitiveVariables(): string[] {
+    const names = new Set<string>();
+    for (const changes of [{}, { postback: null }, { registry: { pullSecret: false } }, { cloudController: "k3s" }]) {
+      const sovereign = sovereignWith(changes);
+      const json = JSON.parse(Testing.synth(new SovereignStack(Testing.app(), sovereign.stackName, { sovereign }), true));
+      for (const [name, variable] of Object.entries<any>(json.variable ?? {})) if (variable.sensitive) names.add(name);
+    }
+    return [...names].sort();
+  }
+
+  test("every sensitive Terraform variable of a stack is set from a secret, as TF_VAR_*, in both diff and deploy", () => {
+    const names = sensitiveVariables();
+    expect(names).toContain("hcloud_ccm_token");
+    for (const job of ["diff", "deploy"]) {
+      const env = { ...workflow.env, ...workflow.jobs[job].env };
+      for (const name of names) expect([job, `TF_VAR_${name}`, env[`TF_VAR_${name}`]]).toEqual([job, `TF_VAR_${name}`, expect.stringMatching(/^\$\{\{ secrets[.[]/)]);
+    }
+  });
+
+  test("help, the example's header and the README's Provisioning API section name every sensitive variable", () => {
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const start = readme.indexOf("\n## Provisioning API\n");
+    const places = {
+      help: fs.readFileSync(path.join(ROOT, "help"), "utf8"),
+      example: EXAMPLE_TEXT.slice(0, EXAMPLE_TEXT.search(/^[a-z]/m)),
+      readme: readme.slice(start, readme.indexOf("\n## ", start + 1)),
+    };
+    for (const name of sensitiveVariables()) for (const [place, text] of Object.entries(places)) expect([place, text.includes(`TF_VAR_${name}`)]).toEqual([place, true]);
   });
 
   test("each stack gets its own one-time bearer; no bearer secret is shared between stacks", () => {

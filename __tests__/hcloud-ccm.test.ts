@@ -78,10 +78,18 @@ describe("the cloud controller step", () => {
     expect(hcloudCcmStep(bootInput("first-server", { versions: { hcloudCcm: pinned } }))!.command!.slice(2, 4)).toEqual(["9.9.9", "ab".repeat(32)]);
   });
 
-  test("the README names the release and namespace a Flux HelmRelease must adopt", () => {
+  test("the README's cloud-controller section names the release name, target and storage namespace a Flux HelmRelease must adopt", () => {
     const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-    expect(readme).toContain(`releaseName: ${HCLOUD_CCM_RELEASE.name}`);
-    expect(readme).toContain(`targetNamespace: ${HCLOUD_CCM_RELEASE.namespace}`);
+    const start = readme.indexOf("\n## Hetzner's cloud controller\n");
+    expect(start).toBeGreaterThanOrEqual(0);
+    const end = readme.indexOf("\n## ", start + 1);
+    const section = readme.slice(start, end < 0 ? undefined : end);
+    for (const word of [
+      `releaseName: ${HCLOUD_CCM_RELEASE.name}`,
+      `targetNamespace: ${HCLOUD_CCM_RELEASE.namespace}`,
+      `storageNamespace: ${HCLOUD_CCM_RELEASE.namespace}`,
+    ])
+      expect(section).toContain(word);
   });
 });
 

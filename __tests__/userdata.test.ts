@@ -289,10 +289,58 @@ describe("cluster bootstrap objects", () => {
     expect(names.indexOf("default-storage-class")).toBeGreaterThan(names.indexOf("api-ready"));
     expect(names.indexOf("default-storage-class")).toBeLessThan(names.indexOf("flux"));
     expect(names.indexOf("default-storage-class")).toBeLessThan(names.indexOf("flux-bootstrap"));
-    // Nothing before Cilium waits for a pod (no pod is Ready without the CNI).
-    for (const step of steps.slice(0, names.indexOf("cilium"))) expect(JSON.stringify(step.command ?? [])).not.toMatch(/pod|rollout|condition=Ready/);
     expect(nodeSteps(bootInput("first-server", { k3s: { localStorage: false } })).map((s) => s.step)).not.toContain("default-storage-class");
     expect(nodeSteps(bootInput("agent")).map((s) => s.step)).not.toContain("default-storage-class");
+  });
+
+  /** Waits for pods or for what pods make ready; no pod is Ready before the CNI (Cilium) runs. */
+  const POD_WAITS = [
+    /--for=condition=(Ready|Available|ContainersReady|Initialized|PodScheduled)\b/i,
+    /\brollout\s+status\b/,
+    /\b(get|wait|describe|logs)[ \t]+([^\s]+[ \t]+)*?(pods?|po|deployments?|deploy|daemonsets?|ds|statefulsets?|sts)\b/,
+    /\/api\/v1\/(namespaces\/[^/\s]+\/)?pods\b/,
+  ];
+
+  test.each([
+    ["defaults", {}],
+    ["cloudController k3s", { cloudController: "k3s" }],
+    ["no postback, no local storage", { postback: null, k3s: { localStorage: false } }],
+  ])("%s: no step before Cilium, on any role, waits for a pod, in its arguments or in the scripts it ships and runs", (_name, changes) => {
+    const unescape = (s: string) => s.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
+    let scanned = 0;
+    for (const role of NODE_ROLES) {
+      const input = bootInput(role, changes);
+      const steps = nodeSteps(input);
+      const cilium = steps.findIndex((s) => s.step === "cilium");
+      expect(cilium >= 0).toBe(role === "first-server");
+      // Roles without a Cilium step boot alongside the first server: every step of theirs may run before Cilium.
+      const before = cilium < 0 ? steps : steps.slice(0, cilium);
+      const shipped = (yaml.load(unescape(renderCloudConfig(nodeCloudConfig(input)))) as { write_files: { path: string; encoding?: string; content: string }[] }).write_files;
+      const contentOf = new Map(shipped.map((f) => [f.path, decodeContent(f)]));
+      for (const step of before) {
+        const args = step.command ?? [];
+        for (const pattern of POD_WAITS) expect({ step: step.step, args: args.join(" ") }).not.toEqual({ step: step.step, args: expect.stringMatching(pattern) });
+        // The step's own files, and every shipped file its command names (the script it runs, shared helpers).
+        const paths = new Set([...(step.files ?? []).map((f) => f.path), ...args.filter((a) => contentOf.has(a))]);
+        for (const file of paths) {
+          const content = contentOf.get(file)!;
+          if (!content.startsWith("#!")) continue;
+          scanned++;
+          const code = stripShellComments(content, file);
+          for (const pattern of POD_WAITS) expect({ step: step.step, file, code }).not.toEqual({ step: step.step, file, code: expect.stringMatching(pattern) });
+        }
+      }
+    }
+    expect(scanned).toBeGreaterThan(0);
+  });
+
+  test("the pod-wait patterns catch the waits the post-Cilium scripts make", () => {
+    for (const script of ["cilium-install.sh", "hcloud-ccm-install.sh", "flux-install.sh"]) {
+      const code = stripShellComments(fs.readFileSync(path.join(SCRIPTS_DIR, script), "utf8"), script);
+      expect(POD_WAITS.some((p) => p.test(code))).toBe(true);
+    }
+    for (const wait of ["k3s kubectl wait --for=condition=Ready pod --all", "kubectl get pods -A", "kubectl -n x get po", "kubectl wait -n kube-system --timeout=60s pod/x --for=delete"])
+      expect(POD_WAITS.some((p) => p.test(wait))).toBe(true);
   });
 
   test("sovereign.json has the reference's keys and the file's values", () => {
@@ -488,5 +536,61 @@ describe("YAML 1.1 safety", () => {
   test("strings YAML 1.1 would read as other types stay strings", () => {
     const values = ["yes", "on", "off", "y", "0644", "null", "~", "1e3", "0x1F", "2001-01-01", "1_000", ".inf", "<<"];
     expect(pyyamlLoad(yaml.dump({ v: values })).v).toEqual(values);
+  });
+});
+
+describe("README: the boot steps and their secret files", () => {
+  const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+  /** Every optional step, on: the steps nodeSteps() can produce. */
+  const ALL_ON = { postback: { deploymentId: "5cd1bceaaacb71f6" }, cloudController: "hcloud", k3s: { localStorage: true }, registry: { pullSecret: true } };
+  /** The steps the step runner marks (those with a command), in order. */
+  const marked = (role: (typeof NODE_ROLES)[number], changes: Record<string, unknown> = ALL_ON) =>
+    nodeSteps(bootInput(role, changes))
+      .filter((s) => s.command)
+      .map((s) => s.step);
+  /** The troubleshooting step list: every server's, server 1's, the last, and what each conditional step says it runs "with". */
+  function readmeSteps() {
+    const section = readme.slice(readme.indexOf("## Troubleshooting"), readme.indexOf("\n## ", readme.indexOf("## Troubleshooting") + 1));
+    const match = /Steps: ([^;]*?),? then on server 1 ([^;]*); last (`[^`]+`)\./.exec(section.replace(/\s+/g, " "));
+    expect(match).not.toBeNull();
+    const names = (text: string) => [...text.replace(/\([^)]*\)/g, "").matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+    const conditions = new Map([...match![2].matchAll(/`([^`]+)` \(with `([^`]+)`/g)].map((m) => [m[1], m[2]]));
+    return { every: names(match![1]), first: names(match![2]), last: names(match![3]), conditions };
+  }
+
+  test("the troubleshooting section lists exactly the steps nodeSteps() can produce, in order, on every role", () => {
+    const { every, first, last } = readmeSteps();
+    for (const role of NODE_ROLES) expect(marked(role)).toEqual(role === "first-server" ? [...every, ...first, ...last] : [...every, ...last]);
+  });
+
+  test.each([
+    ["postback:", { postback: null }],
+    ["cloudController: hcloud", { cloudController: "k3s" }],
+    ["k3s.localStorage", { k3s: { localStorage: false } }],
+    ["registry.pullSecret", { registry: { pullSecret: false } }],
+  ])("a step that runs only with `%s` says so in the list", (condition, off) => {
+    const { conditions } = readmeSteps();
+    const gone = marked("first-server").filter((s) => !marked("first-server", { ...ALL_ON, ...off }).includes(s));
+    expect(gone.length).toBeGreaterThan(0);
+    for (const step of gone) expect([step, conditions.get(step)]).toEqual([step, condition]);
+  });
+
+  test("the security model's table names every secret file of server 1 with its step, every row inside the list item", () => {
+    const section = readme.slice(readme.indexOf("## Security model"), readme.indexOf("\n## ", readme.indexOf("## Security model") + 1));
+    const lines = section.split("\n");
+    const header = lines.findIndex((l) => /^\s*\| file \| deleted \|\s*$/.test(l));
+    expect(header).toBeGreaterThan(0);
+    const indent = /^ */.exec(lines[header])![0];
+    expect(indent.length).toBeGreaterThanOrEqual(2); // inside "- **On the servers**: …"
+    const rows: string[] = [];
+    for (let i = header; i < lines.length && lines[i].trim().startsWith("|"); i++) {
+      expect(/^ */.exec(lines[i])![0]).toBe(indent);
+      rows.push(lines[i]);
+    }
+    // The table ends at a blank line; a row that lost its indentation would end it early.
+    expect(lines[header + rows.length].trim()).toBe("");
+    const secrets = nodeSteps(bootInput("first-server", ALL_ON)).flatMap((s) => (s.files ?? []).filter((f) => f.removeOnFailure).map((f) => [f.path, s.step]));
+    expect(rows.length - 2).toBe(secrets.length);
+    for (const [file, step] of secrets) expect(rows.some((r) => r.includes(`\`${file}\``) && r.includes(`\`${step}\``))).toBe(true);
   });
 });

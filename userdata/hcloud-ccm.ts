@@ -9,8 +9,11 @@ import { scriptFile } from "./private/shell";
 
 /**
  * Release name and namespace of the boot-time install: a later Flux
- * HelmRelease adopts it with `releaseName` and `targetNamespace` set to
- * these (and the same chart, hetznercloud's from https://charts.hetzner.cloud).
+ * HelmRelease adopts it with `releaseName` set to the name, and both
+ * `targetNamespace` and `storageNamespace` set to the namespace (and the
+ * same chart, hetznercloud's from https://charts.hetzner.cloud). Without
+ * `storageNamespace`, helm-controller looks for the release in the
+ * HelmRelease's own namespace and starts a fresh install instead.
  */
 export const HCLOUD_CCM_RELEASE = { name: "hcloud-cloud-controller-manager", namespace: "kube-system" } as const;
 

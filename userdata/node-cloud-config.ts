@@ -2,10 +2,14 @@
  * The cloud-config of one server: its role's boot steps, composed in order.
  *
  * every server:  step-runner, prep, hardening, sovereign-json, k3s
- * first server:  + api-ready, kubeconfig-postback, cilium, metadata-policy,
- *                  hcloud-ccm (cloudController hcloud), default-storage-class
- *                  (with k3s.localStorage), flux, pull-secret, flux-bootstrap
+ * first server:  + api-ready, kubeconfig-postback (with postback), cilium,
+ *                  metadata-policy, hcloud-ccm (cloudController hcloud),
+ *                  default-storage-class (with k3s.localStorage), flux,
+ *                  pull-secret (with registry.pullSecret), flux-bootstrap
  * every server:  complete
+ *
+ * README's troubleshooting section lists the steps with a command (those
+ * the step runner marks), in this order; a test keeps the two in step.
  */
 import type { BootInput } from "./boot-input";
 import { CloudConfig, Fragment, composeCloudConfig } from "./cloud-config";
