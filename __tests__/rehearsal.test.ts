@@ -11,7 +11,7 @@ import * as path from "path";
 import { requireTool } from "./fixtures/boot";
 import { ApiAnswer, ApiRequest, apiAnswer } from "../scripts/rehearse/fake-api";
 import { baseRecipe, debianMirror, recipeHash } from "../scripts/rehearse/image";
-import { resumeCommands } from "../scripts/rehearse/readme";
+import { resendCommands, resumeCommands } from "../scripts/rehearse/readme";
 import { FAKES_DIR } from "../scripts/rehearse/site";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -42,6 +42,10 @@ describe("the README's resume procedure, as the rehearsal runs it", () => {
 
   test("fails when the paragraph is gone", () => {
     expect(() => resumeCommands(readme.replace(/^To resume\b/m, "Resuming"), "k3s")).toThrow(/no paragraph starting 'To resume'/);
+  });
+
+  test("re-sending the kubeconfig by hand: write the bearer from stdin, run the postback script", () => {
+    expect(resendCommands(readme)).toEqual(["sudo install -m 0600 /dev/stdin /etc/catalyst/postback-bearer", "sudo /usr/local/lib/catalyst/kubeconfig-postback.sh"]);
   });
 
   test("takes a shell block right after the paragraph", () => {

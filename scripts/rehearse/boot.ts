@@ -296,7 +296,10 @@ export class Boot {
   async run(argv: readonly string[], options: { input?: string; timeoutSec?: number } = {}): Promise<ExecResult> {
     const leader = this.leader();
     if (!leader) return { code: 255, stdout: "", stderr: "the container is not running" };
-    return exec(["nsenter", "-t", String(leader), "-a", "--", "/usr/bin/env", "-i", `PATH=${CONTAINER_PATH}`, "HOME=/root", "LANG=C.UTF-8", ...argv], {
+    const argvIn = ["nsenter", "-t", String(leader), "-a", "--", "/usr/bin/env", "-i", `PATH=${CONTAINER_PATH}`, "HOME=/root", "LANG=C.UTF-8", ...argv];
+    // Node hands a child a socket as stdin; through `cat` it is a pipe, as
+    // from a terminal, so `/dev/stdin` can be opened.
+    return exec(options.input === undefined ? argvIn : ["/bin/sh", "-c", 'cat | exec "$@"', "sh", ...argvIn], {
       input: options.input,
       timeoutSec: options.timeoutSec ?? 120,
     });

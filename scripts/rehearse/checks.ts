@@ -427,6 +427,15 @@ export const onePostback = check("the API stored exactly one kubeconfig, server 
   return undefined;
 });
 
+export const resentOnce = check("after the refusal, the by-hand re-send stored the kubeconfig, server https://<LB IPv4>:6443", async (ctx) => {
+  const puts = requests(ctx.boot).filter((r) => r.api);
+  const answers = puts.map((p) => `${p.status}${p.error ? ` ${p.error}` : ""}`);
+  if (answers.join(",") !== "403 invalid-bearer,204") return `API answers: ${answers.join(", ")}`;
+  const kc = yaml.load(storedKubeconfigs(ctx.boot)[0] ?? "") as { clusters?: { cluster?: { server?: string } }[] };
+  const want = `https://${ctx.loadBalancerIpv4}:6443`;
+  return kc?.clusters?.[0]?.cluster?.server === want ? undefined : `server ${kc?.clusters?.[0]?.cluster?.server} (want ${want})`;
+});
+
 export const bearerGone = check("the bearer file is gone", async (ctx) => (exists(ctx, PATHS.postbackBearer) ? `${PATHS.postbackBearer} exists` : undefined));
 
 export const noPostback = check("postback off: no request to the API, no bearer file ever written", async (ctx) => {

@@ -8,7 +8,9 @@ import * as yaml from "js-yaml";
 import * as c from "./checks";
 import type { Check } from "./checks";
 import type { FakesControl } from "./fakes-control";
-import { resumeCommands } from "./readme";
+import { resendCommands, resumeCommands } from "./readme";
+import { PREVIEW_SECRETS } from "../preview-user-data";
+import { createHash } from "crypto";
 import { ROOT } from "./root";
 import { FAKES_DIR, PinnedVersions, Site, siteKey } from "./site";
 import { DOWNLOADS } from "../../userdata/versions";
@@ -38,6 +40,8 @@ export interface Scenario {
   readonly checks: readonly Check[];
   readonly followUp?: FollowUp;
 }
+
+const sha256hex = (text: string) => createHash("sha256").update(text).digest("hex");
 
 /** Checks every server passes after a good boot. */
 function everyServer(): Check[] {
@@ -71,6 +75,29 @@ export const readmeResume = (step: string): FollowUp => ({
   },
   checks: [c.completeInOrder, c.onePostback, c.bearerGone, c.pullSecretApplied, c.secretFilesGone("after the resume"), c.secretFilesPrivate],
 });
+
+/**
+ * After a refused postback, the API is fixed (it now accepts the bearer) and
+ * the README's by-hand re-send runs inside the container, the bearer pasted
+ * on stdin as an operator would.
+ */
+export const readmeResend: FollowUp = {
+  name: "README re-send by hand",
+  run: async (ctx, setControl) => {
+    setControl((control) => ({
+      ...control,
+      api: control.api && { ...control.api, deployments: Object.fromEntries(Object.keys(control.api.deployments).map((id) => [id, { bearerSha256: sha256hex(PREVIEW_SECRETS.kubeconfig_bearer_token) }])) },
+    }));
+    for (const command of resendCommands(fs.readFileSync(path.join(ROOT, "README.md"), "utf8"))) {
+      const input = command.includes("/dev/stdin") ? `${PREVIEW_SECRETS.kubeconfig_bearer_token}\n` : undefined;
+      const r = await ctx.boot.run(["/bin/sh", "-c", command], { input, timeoutSec: 300 });
+      fs.appendFileSync(path.join(ctx.boot.spec.logDir, "resend.log"), `$ ${command}\n${r.stdout}${r.stderr}(exit ${r.code})\n`);
+      if (r.code !== 0) return `\`${command}\` exited ${r.code}: ${(r.stderr || r.stdout).trim().split("\n").slice(-2).join(" | ").slice(0, 300)}`;
+    }
+    return undefined;
+  },
+  checks: [c.resentOnce],
+};
 
 /** The default set. */
 export function defaultScenarios(): Scenario[] {
@@ -144,6 +171,7 @@ export function defaultScenarios(): Scenario[] {
         c.secretFilesGone("after the failure"),
         c.consoleSays(/HTTP 403 \(error: invalid-bearer\); refused, not retrying/),
       ],
+      followUp: readmeResend,
     },
     {
       name: "helm checksum mismatch",
