@@ -1,8 +1,8 @@
 /**
- * The apt proxy: an HTTP proxy on a unix socket (reached from each boot's
- * network namespace through the fake server's forwarder) that forwards
- * plain-HTTP requests to the Debian mirror's host and refuses everything
- * else, so the container reaches no other address.
+ * The apt proxy: an HTTP proxy that forwards plain-HTTP requests to the
+ * Debian mirror's host and refuses everything else. Boots reach it on a unix
+ * socket (through the fake server's forwarder in their network namespace),
+ * image builds on a loopback port; so no container reaches another address.
  */
 import * as fs from "fs";
 import * as http from "http";
@@ -11,14 +11,19 @@ import type { Socket } from "net";
 /** A running proxy. */
 export interface AptProxy {
   readonly socket: string;
+  /** http://127.0.0.1:<port>/, for image builds (host network). */
+  readonly url: string;
   /** Requests refused (host not allowed), as "METHOD url". */
   readonly refused: string[];
+  /** How many requests went to the mirror. */
+  readonly forwarded: () => number;
   readonly close: () => Promise<void>;
 }
 
 /** Starts the proxy on `socketPath`, forwarding only to `allowedHosts` on port 80. */
 export function startAptProxy(socketPath: string, allowedHosts: readonly string[]): Promise<AptProxy> {
   const refused: string[] = [];
+  let forwarded = 0;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
   const server = http.createServer((req, res) => {
     let target: URL | undefined;
@@ -33,6 +38,7 @@ export function startAptProxy(socketPath: string, allowedHosts: readonly string[
       res.end("sovereign-rehearsal apt proxy: only the Debian mirror is reachable\n");
       return;
     }
+    forwarded++;
     const headers: Record<string, string | string[] | undefined> = { ...req.headers, host: target.host };
     delete headers["proxy-connection"];
     const upstream = http.request({ host: target.hostname, port: 80, method: req.method, path: `${target.pathname}${target.search}`, headers, agent }, (up) => {
@@ -51,19 +57,25 @@ export function startAptProxy(socketPath: string, allowedHosts: readonly string[
     socket.end("HTTP/1.1 403 Forbidden\r\n\r\n");
   });
   fs.rmSync(socketPath, { force: true });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(socketPath, () =>
-      resolve({
-        socket: socketPath,
-        refused,
-        close: () =>
-          new Promise<void>((done) => {
-            agent.destroy();
-            server.closeAllConnections();
-            server.close(() => done());
-          }),
+  const loopback = http.createServer();
+  loopback.on("request", (req, res) => server.emit("request", req, res));
+  loopback.on("connect", (req, socket, head) => server.emit("connect", req, socket, head));
+  const listen = (s: http.Server, ...args: unknown[]) =>
+    new Promise<void>((resolve, reject) => {
+      s.once("error", reject);
+      (s.listen as (...a: unknown[]) => void)(...args, () => resolve());
+    });
+  return Promise.all([listen(server, socketPath), listen(loopback, 0, "127.0.0.1")]).then(() => ({
+    socket: socketPath,
+    url: `http://127.0.0.1:${(loopback.address() as { port: number }).port}/`,
+    refused,
+    forwarded: () => forwarded,
+    close: () =>
+      new Promise<void>((done) => {
+        agent.destroy();
+        for (const s of [server, loopback]) s.closeAllConnections();
+        loopback.close();
+        server.close(() => done());
       }),
-    );
-  });
+  }));
 }

@@ -67,23 +67,26 @@ export function cacheDir(): string {
   return process.env.SOVEREIGN_REHEARSAL_CACHE || path.join(os.homedir(), ".cache", "sovereign-rehearsal");
 }
 
-/** nspawn running one command in a root that is not booted (image builds only: host network, to reach the mirror). */
-function inRoot(root: string, script: string): string[] {
-  return ["systemd-nspawn", "--quiet", "--register=no", "--keep-unit", "--pipe", "--resolv-conf=copy-host", "-D", root, "/bin/sh", "-euc", script];
+/**
+ * nspawn running one command in a root that is not booted (image builds
+ * only: host network, so apt reaches the rehearsal's proxy on loopback).
+ */
+function inRoot(root: string, script: string, proxy: string): string[] {
+  return ["systemd-nspawn", "--quiet", "--register=no", "--keep-unit", "--pipe", "--resolv-conf=copy-host", `--setenv=http_proxy=${proxy}`, "-D", root, "/bin/sh", "-euc", script];
 }
 
 const APT_ENV = "export DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8;";
 
-async function logged(log: string, what: string, argv: string[]): Promise<void> {
+async function logged(log: string, what: string, argv: string[], proxy: string): Promise<void> {
   const started = Date.now();
-  const r = await exec(argv, { env: { SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: "1" } });
+  const r = await exec(argv, { env: { SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: "1", http_proxy: proxy } });
   fs.appendFileSync(log, `$ ${argv.join(" ")}\n${r.stdout}${r.stderr}\n`);
   if (r.code !== 0) throw new Error(`image: ${what} failed (exit ${r.code}); see ${log}`);
   process.stderr.write(`rehearse: image: ${what} (${Math.round((Date.now() - started) / 1000)} s)\n`);
 }
 
-/** Returns the cached base root, building it first when its recipe is new. */
-export async function baseImage(recipe: BaseRecipe = baseRecipe()): Promise<string> {
+/** Returns the cached base root, building it first (through the apt proxy `proxy`) when its recipe is new. */
+export async function baseImage(proxy: string, recipe: BaseRecipe = baseRecipe()): Promise<string> {
   const dir = path.join(cacheDir(), `base-${recipeHash(recipe)}`);
   const root = path.join(dir, "root");
   if (fs.existsSync(path.join(dir, "complete"))) return root;
@@ -92,7 +95,7 @@ export async function baseImage(recipe: BaseRecipe = baseRecipe()): Promise<stri
   const log = path.join(dir, "build.log");
   fs.writeFileSync(path.join(dir, "recipe.json"), `${JSON.stringify(recipe, null, 2)}\n`);
   process.stderr.write(`rehearse: building the base image in ${dir} (once per recipe)\n`);
-  await logged(log, `debootstrap ${recipe.suite}`, ["debootstrap", `--include=${recipe.include.join(",")}`, recipe.suite, root, recipe.mirror]);
+  await logged(log, `debootstrap ${recipe.suite}`, ["debootstrap", `--include=${recipe.include.join(",")}`, recipe.suite, root, recipe.mirror], proxy);
   for (const [file, content] of Object.entries(recipe.files)) {
     fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
     fs.writeFileSync(path.join(root, file), content);
@@ -100,7 +103,8 @@ export async function baseImage(recipe: BaseRecipe = baseRecipe()): Promise<stri
   await logged(
     log,
     `apt-get install ${recipe.packages.join(" ")}`,
-    inRoot(root, `${APT_ENV} apt-get update -qq; apt-get install -y -qq ${recipe.packages.join(" ")}; locale-gen; apt-get clean`),
+    inRoot(root, `${APT_ENV} apt-get update -qq; apt-get install -y -qq ${recipe.packages.join(" ")}; locale-gen; apt-get clean`, proxy),
+    proxy,
   );
   // Every boot is a first boot: no machine id, no host keys, no hostname, no cloud-init state.
   fs.writeFileSync(path.join(root, "etc/machine-id"), "");
@@ -116,7 +120,7 @@ export async function baseImage(recipe: BaseRecipe = baseRecipe()): Promise<stri
  * Returns an overlay layer over `base` with `packages` installed (cached
  * by base and package list), for boots that need not download them.
  */
-export async function packagesLayer(base: string, packages: readonly string[]): Promise<string> {
+export async function packagesLayer(base: string, packages: readonly string[], proxy: string): Promise<string> {
   const sorted = [...new Set(packages)].sort();
   const dir = path.join(cacheDir(), `packages-${recipeHash({ base, sorted })}`);
   const layer = path.join(dir, "layer");
@@ -129,7 +133,7 @@ export async function packagesLayer(base: string, packages: readonly string[]): 
   process.stderr.write(`rehearse: building the packages layer in ${dir} (${sorted.join(" ")})\n`);
   await must(["mount", "-t", "overlay", "overlay", "-o", `lowerdir=${base},upperdir=${layer},workdir=${work}`, merged]);
   try {
-    await logged(log, "apt-get install (packages layer)", inRoot(merged, `${APT_ENV} apt-get update -qq; apt-get install -y -qq ${sorted.join(" ")}; apt-get clean`));
+    await logged(log, "apt-get install (packages layer)", inRoot(merged, `${APT_ENV} apt-get update -qq; apt-get install -y -qq ${sorted.join(" ")}; apt-get clean`, proxy), proxy);
   } finally {
     await exec(["umount", merged]);
   }

@@ -252,9 +252,9 @@ async function main(argv: string[]): Promise<number> {
     const planned = plan(scenarios, site);
     const apiHosts = [...new Set(planned.flatMap((p) => (p.apiHost ? [p.apiHost] : [])))];
     const certs = await makeCertificates(path.join(workRoot, "tls"), [...FAKED_HOSTS, ...apiHosts], [NETWORK.loadBalancer, NETWORK.publicFakes]);
-    const base = await baseImage();
+    const base = await baseImage(proxy.url);
     const needsPackages = planned.some((p) => p.scenario.image === "packages");
-    const packages = needsPackages ? await packagesLayer(base, [...new Set(planned.flatMap((p) => parseCloudConfig(p.userData).packages))]) : undefined;
+    const packages = needsPackages ? await packagesLayer(base, [...new Set(planned.flatMap((p) => parseCloudConfig(p.userData).packages))], proxy.url) : undefined;
     const lowerDirs = (image: Scenario["image"]) => (image === "packages" && packages ? [packages, base] : [base]);
     say(`setup ${Math.round((Date.now() - started) / 1000)} s; booting ${planned.length} server(s), ${PARALLEL} at a time`);
     const outcomes: Outcome[] = new Array(planned.length);
@@ -274,7 +274,7 @@ async function main(argv: string[]): Promise<number> {
     for (const o of done.filter((o) => !o.ok)) {
       process.stdout.write(`\n${o.planned.server} / ${o.planned.scenario.name}:\n${o.failures.map((f) => `  - ${f}`).join("\n")}\n  logs (journal.txt, cloud-init-output.log, cloud-init.log, steps/, console.log, fakes/): ${o.logDir}\n`);
     }
-    if (proxy.refused.length > 0) process.stdout.write(`\napt proxy refused ${proxy.refused.length} request(s), e.g. ${proxy.refused[0]}\n`);
+    process.stdout.write(`\napt proxy: ${proxy.forwarded()} request(s) forwarded to ${new URL(mirror).hostname}, ${proxy.refused.length} refused${proxy.refused.length > 0 ? `, e.g. ${proxy.refused[0]}` : ""}\n`);
     process.stdout.write(`\n${done.filter((o) => o.ok).length}/${done.length} passed in ${Math.round((Date.now() - started) / 1000)} s\n`);
     return done.every((o) => o.ok) && done.length === planned.length ? 0 : 1;
   } finally {
