@@ -9,6 +9,7 @@ import * as yaml from "js-yaml";
 import { rebootTime } from "../../userdata/hardening";
 import { PATHS } from "../../userdata/paths";
 import type { Boot } from "./boot";
+import { APT_PROXY_PORT } from "./fakes-control";
 import { NETWORK } from "./network";
 import { BootedCloudConfig, calls, installerEnv, k3sConfigSeen, RecordedCall, requests, stepNames, storedKubeconfigs } from "./records";
 
@@ -456,6 +457,11 @@ export const helmNeverRan = check("the downloaded helm never ran and was not ins
   if (exists(ctx, "/usr/local/bin/helm")) return "/usr/local/bin/helm exists";
   if (!requests(ctx.boot).some((r) => r.host === "get.helm.sh" && r.status === 200)) return "the archive was never downloaded (the check proves nothing)";
   return undefined;
+});
+
+export const proxyRefusesOthers = check("the apt proxy refuses any host but the mirror", async (ctx) => {
+  const r = await ctx.boot.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10", "-x", `http://${NETWORK.gateway}:${APT_PROXY_PORT}`, "http://example.org/"]);
+  return r.stdout.trim() === "403" ? undefined : `answer ${r.stdout.trim() || r.code}`;
 });
 
 export const unfakedHostsUnresolvable = check("a host that is not faked does not resolve", async (ctx) => {

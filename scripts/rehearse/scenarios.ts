@@ -119,6 +119,7 @@ export function defaultScenarios(): Scenario[] {
         c.bearerGone,
         c.secretFilesGone("after the boot"),
         c.unfakedHostsUnresolvable,
+        c.proxyRefusesOthers,
       ],
     },
     {
