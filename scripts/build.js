@@ -41,27 +41,81 @@ function isStale() {
   return SOURCES.some((s) => newestMtime(path.join(root, s)) > built);
 }
 
-function build() {
-  require("esbuild").buildSync({
+/**
+ * Packages cdktf requires at load time but calls only for features this app
+ * does not use: archiver (zipping assets) with its ~60 dependencies, semver
+ * (checking the Terraform binary's version). Each is replaced by a stand-in
+ * that loads the real package on first call or property access, so a run
+ * that never uses them never evaluates them.
+ */
+const LAZY_PACKAGES = ["archiver", "semver"];
+const LAZY_NAMESPACE = "lazy-package";
+
+/** esbuild plugin: `require(<lazy package>)` from cdktf's own code gets the stand-in. */
+const lazyPackages = {
+  name: "lazy-packages",
+  setup(b) {
+    const filter = new RegExp(`^(${LAZY_PACKAGES.join("|")})$`);
+    b.onResolve({ filter }, (args) => {
+      if (args.pluginData === LAZY_NAMESPACE || !/[\\/]node_modules[\\/]cdktf[\\/]lib[\\/]/.test(args.importer)) return undefined;
+      return { path: args.path, namespace: LAZY_NAMESPACE, pluginData: { resolveDir: args.resolveDir } };
+    });
+    b.onLoad({ filter: /.*/, namespace: LAZY_NAMESPACE }, (args) => ({
+      contents: lazyStandIn(args.path),
+      resolveDir: args.pluginData.resolveDir,
+      loader: "js",
+    }));
+    // The stand-in's own require of the package resolves normally (marked by pluginData).
+    b.onResolve({ filter: /^lazy-real:/ }, async (args) => {
+      const result = await b.resolve(args.path.slice("lazy-real:".length), { resolveDir: args.resolveDir, kind: args.kind, pluginData: LAZY_NAMESPACE });
+      return result.errors.length ? { errors: result.errors } : { path: result.path };
+    });
+  },
+};
+
+/** Source of a stand-in: a callable object that forwards every use to the package, loaded then. */
+function lazyStandIn(name) {
+  return `"use strict";
+let real;
+const load = () => real || (real = require(${JSON.stringify(`lazy-real:${name}`)}));
+module.exports = new Proxy(function ${name.replace(/\W/g, "_")}() {}, {
+  apply: (_, self, args) => Reflect.apply(load(), self, args),
+  construct: (_, args) => Reflect.construct(load(), args),
+  get: (_, key) => load()[key],
+  has: (_, key) => key in load(),
+});
+`;
+}
+
+/** Builds dist/ (esbuild plugins need its asynchronous API); `overrides` serve tests and experiments. */
+function build(overrides = {}) {
+  return require("esbuild").build({
     entryPoints: ENTRIES,
     outdir,
     bundle: true,
     platform: "node",
     target: "node20",
     format: "cjs",
+    // Shorter source reads, hashes and parses faster; names stay for messages and stack traces.
+    minify: true,
     keepNames: true,
     legalComments: "none",
     loader: { ".sh": "text" },
+    plugins: [lazyPackages],
     logLevel: "warning",
+    ...overrides,
   });
 }
 
-module.exports = { build, isStale };
+/** Builds dist/ from a synchronous caller, in a child process; throws when the build fails. */
+function buildInChildProcess() {
+  const result = require("child_process").spawnSync(process.execPath, [__filename], { stdio: "inherit" });
+  if (result.status !== 0) throw new Error("scripts/build.js failed (esbuild's messages are above)");
+}
+
+module.exports = { build, buildInChildProcess, isStale, LAZY_PACKAGES };
 
 if (require.main === module) {
-  try {
-    build();
-  } catch {
-    process.exit(1);
-  }
+  // esbuild has already printed what went wrong.
+  build().catch(() => process.exit(1));
 }
