@@ -17,7 +17,7 @@ const ENTRIES = {
   "changed-stacks": path.join(root, "scripts", "changed-stacks.ts"),
 };
 /** Inputs of the bundle; any change to them makes dist/ stale. */
-const SOURCES = ["main.ts", "app.ts", "config", "constructs", "userdata", "scripts", ".gen/.schema-stamp", "package-lock.json"];
+const SOURCES = ["main.ts", "startup.ts", "app.ts", "config", "constructs", "userdata", "scripts", ".gen/.schema-stamp", "package-lock.json"];
 
 function newestMtime(p) {
   let stat;
