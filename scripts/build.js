@@ -113,7 +113,7 @@ function buildInChildProcess() {
   if (result.status !== 0) throw new Error("scripts/build.js failed (esbuild's messages are above)");
 }
 
-module.exports = { build, buildInChildProcess, isStale, LAZY_PACKAGES };
+module.exports = { build, buildInChildProcess, isStale, lazyStandIn, LAZY_PACKAGES };
 
 if (require.main === module) {
   // esbuild has already printed what went wrong.

@@ -4,10 +4,11 @@
 //
 // The cache is one file per bundle, written after a successful run so it
 // holds every function that run compiled. Its header names the key it was
-// made for: the SHA-256 of the bundle's bytes, the Node and V8 versions, the
-// architecture and every V8/Node flag of this process. Any difference, a
-// cache V8 itself refuses, or any I/O problem means a plain compile: the
-// cache can make a run faster, never different and never fail.
+// made for (the SHA-256 of the bundle's bytes, the Node and V8 versions, the
+// architecture and every V8/Node flag of this process) and the SHA-256 of
+// the data. Any difference, damage, a cache V8 itself refuses, or any I/O
+// problem means a plain compile: the cache can make a run faster, never
+// different and never fail.
 "use strict";
 const crypto = require("crypto");
 const fs = require("fs");
@@ -17,10 +18,13 @@ const Module = require("module");
 const { isAscii } = require("buffer");
 
 const MAGIC = "sovereign-cdktf v8 code cache 1\n";
-const KEY_BYTES = 64; // hex SHA-256
+const HASH_HEX = 64; // SHA-256, hex
 
-/** Default cache directory: the usual place for tools' caches, outside git, per checkout. */
-const DEFAULT_CACHE_DIR = path.join(__dirname, "..", "node_modules", ".cache", "sovereign-cdktf");
+/**
+ * Default cache directory: $SOVEREIGN_CODE_CACHE_DIR, else the usual place
+ * for tools' caches (outside git, one per checkout, created by the first run).
+ */
+const DEFAULT_CACHE_DIR = process.env.SOVEREIGN_CODE_CACHE_DIR || path.join(__dirname, "..", "node_modules", ".cache", "sovereign-cdktf");
 
 /** What the cache key covers besides the bundle's bytes. */
 function runtimeIdentity() {
@@ -29,10 +33,21 @@ function runtimeIdentity() {
 
 /** The key for one bundle's bytes in this runtime (hex SHA-256). */
 function cacheKey(bytes) {
-  return crypto.createHash("sha256").update(bytes).update("\0").update(runtimeIdentity()).digest("hex");
+  return sha256(bytes, `\0${runtimeIdentity()}`);
 }
 
-/** The cached data stored for `key`, or undefined when absent, unreadable or made for another key. */
+/** SHA-256 of the parts, one after the other, hex. */
+function sha256(...parts) {
+  const hash = crypto.createHash("sha256");
+  for (const part of parts) hash.update(part);
+  return hash.digest("hex");
+}
+
+// File layout: MAGIC, the key, the SHA-256 of the V8 data (release builds of
+// V8 do not checksum code caches), each on its own line; then the V8 data.
+const HEADER_BYTES = MAGIC.length + 2 * (HASH_HEX + 1);
+
+/** The cached data stored for `key`, or undefined when absent, unreadable, damaged or made for another key. */
 function readCache(file, key) {
   let data;
   try {
@@ -40,17 +55,19 @@ function readCache(file, key) {
   } catch {
     return undefined;
   }
-  const header = MAGIC.length + KEY_BYTES + 1;
-  if (data.length <= header || data.toString("latin1", 0, header) !== `${MAGIC}${key}\n`) return undefined;
-  return data.subarray(header);
+  if (data.length <= HEADER_BYTES) return undefined;
+  const [magic, storedKey, payloadHash] = data.toString("latin1", 0, HEADER_BYTES).split("\n");
+  if (`${magic}\n` !== MAGIC || storedKey !== key) return undefined;
+  const payload = data.subarray(HEADER_BYTES);
+  return sha256(payload) === payloadHash ? payload : undefined;
 }
 
-/** Writes the cache next to nothing else: a private temporary file, then an atomic rename. */
+/** Writes the cache safely under concurrent runs: a private temporary file, then an atomic rename. */
 function writeCache(file, key, cachedData) {
   const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString("hex")}.tmp`;
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(tmp, Buffer.concat([Buffer.from(`${MAGIC}${key}\n`, "latin1"), cachedData]));
+    fs.writeFileSync(tmp, Buffer.concat([Buffer.from(`${MAGIC}${key}\n${sha256(cachedData)}\n`, "latin1"), cachedData]));
     fs.renameSync(tmp, file);
     return true;
   } catch {
