@@ -1,6 +1,6 @@
 /**
- * scripts/build.js: cdktf's archiver and semver are bundled as stand-ins
- * that load the real package on first use.
+ * scripts/build.js: cdktf's archiver, semver and child_process are bundled
+ * as stand-ins that load the real package on first use.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -62,7 +62,7 @@ describe("the app bundle", () => {
   });
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-  test("bundles a stand-in for each lazy package; a synthesis never evaluates archiver, and semver works through its stand-in", async () => {
+  test("bundles a stand-in for each lazy package; a synthesis loads neither archiver nor child_process, and both child_process and semver work through their stand-ins", async () => {
     const result = await build({ entryPoints: { probe: path.join(ROOT, "__tests__", "fixtures", "lazy-packages-probe.ts") }, outdir: work, metafile: true, logLevel: "silent" });
     const inputs = Object.keys(result.metafile.inputs);
     for (const name of LAZY_PACKAGES) expect(inputs).toContain(`lazy-package:${name}`);
@@ -71,6 +71,7 @@ describe("the app bundle", () => {
     expect(run.stderr).toBe("");
     const report = JSON.parse(run.stdout);
     expect(report.archiverLoadedBySynth).toBe(false);
+    expect(report.childProcessLoadedBySynth).toBe(false);
     expect(report.satisfied).toEqual([]);
     expect(report.refused).toEqual([expect.stringContaining("is lower than the required version >=999.0.0")]);
   });
