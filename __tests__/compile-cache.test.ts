@@ -188,7 +188,8 @@ describe("npm run synth through the cache", () => {
   test("a bad file is reported exactly as run() reports it in-process", () => {
     const dir = path.join(work, "bad");
     fs.mkdirSync(dir);
-    fs.writeFileSync(path.join(dir, "bad.yaml"), yaml.dump(exampleWith({ workers: { count: 51 }, location: "mars" })));
+    // Messages of the app's own checks and zod's own texts (a wrong type where an object belongs).
+    fs.writeFileSync(path.join(dir, "bad.yaml"), yaml.dump(exampleWith({ workers: { count: 51 }, location: "mars", protection: true, hardening: "yes" })));
     const expected: string[] = [];
     expect(run({ sovereignsDir: dir, outdir: path.join(work, "in-process"), stderr: (line) => expected.push(line) })).toBe(1);
     const env = { ...process.env, CHECKPOINT_DISABLE: "1", SOVEREIGNS_DIR: dir, CDKTF_OUTDIR: path.join(work, "out"), SOVEREIGN_CODE_CACHE_DIR: path.join(work, "cache") };
