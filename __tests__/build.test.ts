@@ -56,6 +56,11 @@ describe("a lazy package stand-in", () => {
 });
 
 describe("the app bundle", () => {
+  test("has no import(): scripts/compile-cache.js runs it without a dynamic-import hook", () => {
+    // `npm test` builds dist/ first.
+    expect(fs.readFileSync(path.join(ROOT, "dist", "main.js"), "utf8")).not.toMatch(/\bimport\s*\(/);
+  });
+
   let work: string;
   beforeAll(() => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), "lazy-packages-"));

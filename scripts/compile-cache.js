@@ -18,6 +18,8 @@ const Module = require("module");
 const { isAscii } = require("buffer");
 
 const MAGIC = "sovereign-cdktf v8 code cache 1\n";
+/** CommonJS's function wrapper, as Node's loader applies it. */
+const WRAPPER = ["(function (exports, require, module, __filename, __dirname) { ", "\n});"];
 const HASH_HEX = 64; // SHA-256, hex
 
 /**
@@ -94,7 +96,9 @@ function requireWithCodeCache(filename, { cacheDir = DEFAULT_CACHE_DIR } = {}) {
   const key = cacheKey(bytes);
   const cachedData = readCache(cacheFile, key);
 
-  const script = new vm.Script(Module.wrap(source), { filename, cachedData });
+  // No importModuleDynamically: the bundle has no import() (build.test.ts checks),
+  // and Node 20's option for it is experimental and warns on stderr.
+  const script = new vm.Script(`${WRAPPER[0]}${source}${WRAPPER[1]}`, { filename, cachedData });
   const hit = cachedData !== undefined && !script.cachedDataRejected;
 
   const mod = new Module(filename, module);
