@@ -185,6 +185,21 @@ describe("npm run synth through the cache", () => {
     expect(fs.readFileSync(cacheFile).equals(written)).toBe(true);
   });
 
+  test("the app command writes exactly what run() writes in-process from the sources (no bundle, no start-up settings)", () => {
+    const dir = path.join(work, "many");
+    writeSovereigns(dir);
+    expect(run({ sovereignsDir: dir, outdir: path.join(work, "in-process"), stderr: () => undefined })).toBe(0);
+    const env = { ...process.env, CHECKPOINT_DISABLE: "1", SOVEREIGNS_DIR: dir, CDKTF_OUTDIR: path.join(work, "app"), SOVEREIGN_CODE_CACHE_DIR: path.join(work, "cache") };
+    expect(spawnSync("node", ["scripts/run-app.js"], { cwd: ROOT, env, encoding: "utf8" }).status).toBe(0);
+    const stacks = (out: string) => {
+      const files = tree(path.join(work, out));
+      return Object.fromEntries(Object.entries(files).filter(([name]) => name.endsWith("cdk.tf.json")));
+    };
+    const inProcess = stacks("in-process");
+    expect(Object.keys(inProcess)).toHaveLength(12);
+    expect(stacks("app")).toEqual(inProcess);
+  });
+
   test("a bad file is reported exactly as run() reports it in-process", () => {
     const dir = path.join(work, "bad");
     fs.mkdirSync(dir);
