@@ -67,6 +67,18 @@ describe("the app bundle", () => {
   });
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
+  test("bundles only the parts of zod the app uses (`import * as z`; `import { z }` would add every locale)", async () => {
+    const result = await build({ entryPoints: { main: path.join(ROOT, "main.ts") }, outdir: path.join(work, "zod"), metafile: true, logLevel: "silent" });
+    const output = Object.entries(result.metafile.outputs).find(([file]) => file.endsWith("main.js"))![1] as { inputs: Record<string, { bytesInOutput: number }> };
+    // Files esbuild read but tree-shook away contribute no bytes.
+    const zodFiles = Object.entries(output.inputs)
+      .filter(([input, { bytesInOutput }]) => input.includes("node_modules/zod/") && bytesInOutput > 0)
+      .map(([input]) => input);
+    expect(zodFiles.length).toBeGreaterThan(0);
+    expect(zodFiles.filter((input) => /\/locales\/(?!en\.js$)/.test(input))).toEqual([]);
+    expect(zodFiles.filter((input) => input.includes("from-json-schema"))).toEqual([]);
+  });
+
   test("bundles a stand-in for each lazy package; a synthesis loads neither archiver nor child_process, and both child_process and semver work through their stand-ins", async () => {
     const result = await build({ entryPoints: { probe: path.join(ROOT, "__tests__", "fixtures", "lazy-packages-probe.ts") }, outdir: work, metafile: true, logLevel: "silent" });
     const inputs = Object.keys(result.metafile.inputs);
