@@ -17,7 +17,7 @@ describe("a lazy package stand-in", () => {
     let loads = 0;
     const module = { exports: undefined as unknown };
     const require = (id: string) => {
-      expect(id).toBe("lazy-real:pkg");
+      expect(id).toBe("pkg");
       loads++;
       return real;
     };
@@ -77,6 +77,16 @@ describe("the app bundle", () => {
     expect(zodFiles.length).toBeGreaterThan(0);
     expect(zodFiles.filter((input) => /\/locales\/(?!en\.js$)/.test(input))).toEqual([]);
     expect(zodFiles.filter((input) => input.includes("from-json-schema"))).toEqual([]);
+  });
+
+  test("the app's modules import cdktf and constructs through one facade each; the lazy packages are not bundled", async () => {
+    const result = await build({ entryPoints: { main: path.join(ROOT, "main.ts") }, outdir: path.join(work, "facades"), metafile: true, logLevel: "silent" });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs).toEqual(expect.arrayContaining(["package-facade:cdktf", "package-facade:constructs"]));
+    const bundled = fs.readFileSync(path.join(work, "facades", "main.js"), "utf8");
+    // One copy of each package's exports (esbuild's __toESM), not one per importing module.
+    expect(bundled.match(/__toESM\(require_lib\d*\(\)\)/g)).toHaveLength(2);
+    expect(inputs.filter((input) => /node_modules\/cdktf\/node_modules\/(archiver|semver)\//.test(input))).toEqual([]);
   });
 
   test("bundles a stand-in for each lazy package; a synthesis loads neither archiver nor child_process, and both child_process and semver work through their stand-ins", async () => {

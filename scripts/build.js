@@ -7,6 +7,7 @@
 "use strict";
 const fs = require("fs");
 const path = require("path");
+const { isBuiltin } = require("module");
 
 const root = path.resolve(__dirname, "..");
 const outdir = path.join(root, "dist");
@@ -47,7 +48,8 @@ function isStale() {
  * and Node's child_process (checking a binary's version; child_process
  * also loads net and dgram). Each is replaced by a stand-in that loads the
  * real package on first call or property access, so a run that never uses
- * them never evaluates them.
+ * them never evaluates them. They are not bundled either: a stand-in
+ * loads the package from cdktf's own dependencies in node_modules.
  */
 const LAZY_PACKAGES = ["archiver", "semver", "child_process"];
 const LAZY_NAMESPACE = "lazy-package";
@@ -56,29 +58,29 @@ const LAZY_NAMESPACE = "lazy-package";
 const lazyPackages = {
   name: "lazy-packages",
   setup(b) {
+    // Where the bundle finds cdktf's dependencies, relative to itself: dist/ and node_modules/ move together.
+    const cdktfDir = path.dirname(require.resolve("cdktf/package.json", { paths: [root] }));
+    const fromBundle = path.relative(path.resolve(b.initialOptions.outdir ?? outdir), cdktfDir);
     const filter = new RegExp(`^(${LAZY_PACKAGES.join("|")})$`);
     b.onResolve({ filter }, (args) => {
-      if (args.pluginData === LAZY_NAMESPACE || !/[\\/]node_modules[\\/]cdktf[\\/]lib[\\/]/.test(args.importer)) return undefined;
-      return { path: args.path, namespace: LAZY_NAMESPACE, pluginData: { resolveDir: args.resolveDir } };
+      if (!/[\\/]node_modules[\\/]cdktf[\\/]lib[\\/]/.test(args.importer)) return undefined;
+      return { path: args.path, namespace: LAZY_NAMESPACE };
     });
-    b.onLoad({ filter: /.*/, namespace: LAZY_NAMESPACE }, (args) => ({
-      contents: lazyStandIn(args.path),
-      resolveDir: args.pluginData.resolveDir,
-      loader: "js",
-    }));
-    // The stand-in's own require of the package resolves normally (marked by pluginData).
-    b.onResolve({ filter: /^lazy-real:/ }, async (args) => {
-      const result = await b.resolve(args.path.slice("lazy-real:".length), { resolveDir: args.resolveDir, kind: args.kind, pluginData: LAZY_NAMESPACE });
-      return result.errors.length ? { errors: result.errors } : { path: result.path, external: result.external };
+    b.onLoad({ filter: /.*/, namespace: LAZY_NAMESPACE }, (args) => {
+      const name = JSON.stringify(args.path);
+      const load = isBuiltin(args.path)
+        ? `require(${name})`
+        : `require(require.resolve(${name}, { paths: [require("path").join(__dirname, ${JSON.stringify(fromBundle)})] }))`;
+      return { contents: lazyStandIn(args.path, load), loader: "js" };
     });
   },
 };
 
-/** Source of a stand-in: a callable object that forwards every use to the package, loaded then. */
-function lazyStandIn(name) {
+/** Source of a stand-in: a callable object that forwards every use to the package, loaded (by `load`, an expression) then. */
+function lazyStandIn(name, load = `require(${JSON.stringify(name)})`) {
   return `"use strict";
 let real;
-const load = () => real || (real = require(${JSON.stringify(`lazy-real:${name}`)}));
+const load = () => real || (real = ${load});
 module.exports = new Proxy(function ${name.replace(/\W/g, "_")}() {}, {
   apply: (_, self, args) => Reflect.apply(load(), self, args),
   construct: (_, args) => Reflect.construct(load(), args),
@@ -87,6 +89,28 @@ module.exports = new Proxy(function ${name.replace(/\W/g, "_")}() {}, {
 });
 `;
 }
+
+/**
+ * cdktf and constructs are CommonJS: esbuild gives every module importing
+ * them its own copy of their exports (~125 getters each, ~30 importers).
+ * Importers outside node_modules get one ES-module facade per package
+ * instead, so the exports are copied once.
+ */
+const FACADE_PACKAGES = ["cdktf", "constructs"];
+const FACADE_NAMESPACE = "package-facade";
+
+/** esbuild plugin: `import … from "cdktf"` in the app's own modules goes through the package's facade. */
+const packageFacades = {
+  name: "package-facades",
+  setup(b) {
+    const filter = new RegExp(`^(${FACADE_PACKAGES.join("|")})$`);
+    b.onResolve({ filter }, (args) => {
+      if (args.namespace === FACADE_NAMESPACE || /[\\/]node_modules[\\/]/.test(args.importer)) return undefined;
+      return { path: args.path, namespace: FACADE_NAMESPACE };
+    });
+    b.onLoad({ filter: /.*/, namespace: FACADE_NAMESPACE }, (args) => ({ contents: `export * from ${JSON.stringify(args.path)};`, resolveDir: root, loader: "js" }));
+  },
+};
 
 /** Builds dist/ (esbuild plugins need its asynchronous API); `overrides` serve tests and experiments. */
 function build(overrides = {}) {
@@ -105,7 +129,7 @@ function build(overrides = {}) {
     minifySyntax: true,
     legalComments: "none",
     loader: { ".sh": "text" },
-    plugins: [lazyPackages],
+    plugins: [lazyPackages, packageFacades],
     logLevel: "warning",
     ...overrides,
   });
@@ -117,7 +141,7 @@ function buildInChildProcess() {
   if (result.status !== 0) throw new Error("scripts/build.js failed (esbuild's messages are above)");
 }
 
-module.exports = { build, buildInChildProcess, isStale, lazyStandIn, LAZY_PACKAGES };
+module.exports = { build, buildInChildProcess, isStale, lazyStandIn, LAZY_PACKAGES, FACADE_PACKAGES };
 
 if (require.main === module) {
   // esbuild has already printed what went wrong.
