@@ -59,7 +59,7 @@ describe("the code cache", () => {
     expect(load(bundle, cacheDir)).toEqual({ value: 42, hit: true, written: false, status: 0 });
   });
 
-  test("another Node flag set gets its own key", () => {
+  test("a run with other V8 flags does not use the cache made without them (the key and V8 both check)", () => {
     const bundle = path.join(work, "bundle.js");
     const cacheDir = path.join(work, "cache");
     writeBundle(bundle, 21);
