@@ -2,7 +2,7 @@
  * The JSON Schema of the Sovereign file for editors (yaml-language-server),
  * generated from the same zod schema the validator runs.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { sovereignFileSchema } from "./sovereign-schema";
 
 /** File name of the committed schema, next to package.json. */

@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import type { z } from "zod";
+import type * as z from "zod";
 import { defaultServerType } from "./defaults";
 import { SovereignFileError, SovereignFileProblem, quoteValue } from "./errors";
 import { SovereignNames, checkSovereignNames, checkStateName, sovereignNames, stackName, stateName } from "./names";

@@ -8,7 +8,7 @@
  * express (CIDR host bits, an SSH key's embedded type) are refinements: the
  * validator runs them, the JSON Schema carries the looser pattern.
  */
-import { z } from "zod";
+import * as z from "zod";
 import {
   CLOUD_CONTROLLERS,
   DEFAULT_CLOUD_CONTROLLER,

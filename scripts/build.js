@@ -7,6 +7,7 @@
 "use strict";
 const fs = require("fs");
 const path = require("path");
+const { isBuiltin } = require("module");
 
 const root = path.resolve(__dirname, "..");
 const outdir = path.join(root, "dist");
@@ -19,7 +20,7 @@ const ENTRIES = {
   "rehearse-fakes": path.join(root, "scripts", "rehearse", "fakes-server.ts"),
 };
 /** Inputs of the bundle; any change to them makes dist/ stale. */
-const SOURCES = ["main.ts", "app.ts", "config", "constructs", "userdata", "scripts", ".gen/.schema-stamp", "package-lock.json"];
+const SOURCES = ["main.ts", "startup.ts", "app.ts", "config", "constructs", "userdata", "scripts", ".gen/.schema-stamp", "package-lock.json"];
 
 function newestMtime(p) {
   let stat;
@@ -43,27 +44,108 @@ function isStale() {
   return SOURCES.some((s) => newestMtime(path.join(root, s)) > built);
 }
 
-function build() {
-  require("esbuild").buildSync({
+/**
+ * Packages cdktf requires at load time but calls only for features this app
+ * does not use: archiver (zipping assets) with its ~60 dependencies, semver
+ * and Node's child_process (checking a binary's version; child_process
+ * also loads net and dgram). Each is replaced by a stand-in that loads the
+ * real package on first call or property access, so a run that never uses
+ * them never evaluates them. They are not bundled either: a stand-in
+ * loads the package from cdktf's own dependencies in node_modules.
+ */
+const LAZY_PACKAGES = ["archiver", "semver", "child_process"];
+const LAZY_NAMESPACE = "lazy-package";
+
+/** esbuild plugin: `require(<lazy package>)` from cdktf's own code gets the stand-in. */
+const lazyPackages = {
+  name: "lazy-packages",
+  setup(b) {
+    // Where the bundle finds cdktf's dependencies, relative to itself: dist/ and node_modules/ move together.
+    const cdktfDir = path.dirname(require.resolve("cdktf/package.json", { paths: [root] }));
+    const fromBundle = path.relative(path.resolve(b.initialOptions.outdir ?? outdir), cdktfDir);
+    const filter = new RegExp(`^(${LAZY_PACKAGES.join("|")})$`);
+    b.onResolve({ filter }, (args) => {
+      if (!/[\\/]node_modules[\\/]cdktf[\\/]lib[\\/]/.test(args.importer)) return undefined;
+      return { path: args.path, namespace: LAZY_NAMESPACE };
+    });
+    b.onLoad({ filter: /.*/, namespace: LAZY_NAMESPACE }, (args) => {
+      const name = JSON.stringify(args.path);
+      const load = isBuiltin(args.path)
+        ? `require(${name})`
+        : `require(require.resolve(${name}, { paths: [require("path").join(__dirname, ${JSON.stringify(fromBundle)})] }))`;
+      return { contents: lazyStandIn(args.path, load), loader: "js" };
+    });
+  },
+};
+
+/** Source of a stand-in: a callable object that forwards every use to the package, loaded (by `load`, an expression) then. */
+function lazyStandIn(name, load = `require(${JSON.stringify(name)})`) {
+  return `"use strict";
+let real;
+const load = () => real || (real = ${load});
+module.exports = new Proxy(function ${name.replace(/\W/g, "_")}() {}, {
+  apply: (_, self, args) => Reflect.apply(load(), self, args),
+  construct: (_, args) => Reflect.construct(load(), args),
+  get: (_, key) => load()[key],
+  has: (_, key) => key in load(),
+});
+`;
+}
+
+/**
+ * cdktf and constructs are CommonJS: esbuild gives every module importing
+ * them its own copy of their exports (~125 getters each, ~30 importers).
+ * Importers outside node_modules get one ES-module facade per package
+ * instead, so the exports are copied once.
+ */
+const FACADE_PACKAGES = ["cdktf", "constructs"];
+const FACADE_NAMESPACE = "package-facade";
+
+/** esbuild plugin: `import … from "cdktf"` in the app's own modules goes through the package's facade. */
+const packageFacades = {
+  name: "package-facades",
+  setup(b) {
+    const filter = new RegExp(`^(${FACADE_PACKAGES.join("|")})$`);
+    b.onResolve({ filter }, (args) => {
+      if (args.namespace === FACADE_NAMESPACE || /[\\/]node_modules[\\/]/.test(args.importer)) return undefined;
+      return { path: args.path, namespace: FACADE_NAMESPACE };
+    });
+    b.onLoad({ filter: /.*/, namespace: FACADE_NAMESPACE }, (args) => ({ contents: `export * from ${JSON.stringify(args.path)};`, resolveDir: root, loader: "js" }));
+  },
+};
+
+/** Builds dist/ (esbuild plugins need its asynchronous API); `overrides` serve tests and experiments. */
+function build(overrides = {}) {
+  return require("esbuild").build({
     entryPoints: ENTRIES,
     outdir,
     bundle: true,
     platform: "node",
     target: "node20",
     format: "cjs",
-    keepNames: true,
+    // Shorter source reads and hashes faster and makes a smaller code cache.
+    // Identifiers keep their names (messages and stack traces name classes
+    // and functions), so keepNames is not needed; its __name call per
+    // function cost 4% of a run.
+    minifyWhitespace: true,
+    minifySyntax: true,
     legalComments: "none",
     loader: { ".sh": "text" },
+    plugins: [lazyPackages, packageFacades],
     logLevel: "warning",
+    ...overrides,
   });
 }
 
-module.exports = { build, isStale };
+/** Builds dist/ from a synchronous caller, in a child process; throws when the build fails. */
+function buildInChildProcess() {
+  const result = require("child_process").spawnSync(process.execPath, [__filename], { stdio: "inherit" });
+  if (result.status !== 0) throw new Error("scripts/build.js failed (esbuild's messages are above)");
+}
+
+module.exports = { build, buildInChildProcess, isStale, lazyStandIn, LAZY_PACKAGES, FACADE_PACKAGES };
 
 if (require.main === module) {
-  try {
-    build();
-  } catch {
-    process.exit(1);
-  }
+  // esbuild has already printed what went wrong.
+  build().catch(() => process.exit(1));
 }

@@ -1,0 +1,105 @@
+/**
+ * scripts/build.js: cdktf's archiver, semver and child_process are bundled
+ * as stand-ins that load the real package on first use.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ROOT } from "./fixtures/sovereigns";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { build, lazyStandIn, LAZY_PACKAGES } = require("../scripts/build.js");
+
+describe("a lazy package stand-in", () => {
+  /** Evaluates the stand-in for `real` as a module; counts how often the real package is loaded. */
+  function standIn(real: unknown): { exports: any; loads: () => number } {
+    let loads = 0;
+    const module = { exports: undefined as unknown };
+    const require = (id: string) => {
+      expect(id).toBe("pkg");
+      loads++;
+      return real;
+    };
+    new Function("require", "module", lazyStandIn("pkg"))(require, module);
+    return { exports: module.exports, loads: () => loads };
+  }
+
+  test("loads nothing until first used, then once", () => {
+    const real = Object.assign((x: number) => x + 1, { satisfies: (v: string) => v === "1.2.3" });
+    const lazy = standIn(real);
+    expect(lazy.loads()).toBe(0);
+    expect(lazy.exports(1)).toBe(2);
+    expect(lazy.exports.satisfies("1.2.3")).toBe(true);
+    expect(lazy.loads()).toBe(1);
+  });
+
+  test("forwards calls with their this and arguments, property reads, `in` and `new`", () => {
+    class Real {
+      constructor(readonly a: number) {}
+    }
+    const real = Object.assign(
+      function (this: unknown, ...args: unknown[]) {
+        return { self: this, args };
+      },
+      { Real, version: "7" },
+    );
+    const { exports: lazy } = standIn(real);
+    const self = { name: "caller" };
+    expect(lazy.call(self, 1, "two")).toEqual({ self, args: [1, "two"] });
+    expect(lazy.version).toBe("7");
+    expect("Real" in lazy).toBe(true);
+    expect("missing" in lazy).toBe(false);
+    expect(new lazy.Real(5)).toEqual(new Real(5));
+    expect(new lazy()).toBeInstanceOf(Object);
+  });
+});
+
+describe("the app bundle", () => {
+  test("has no import(): scripts/compile-cache.js runs it without a dynamic-import hook", () => {
+    // `npm test` builds dist/ first.
+    expect(fs.readFileSync(path.join(ROOT, "dist", "main.js"), "utf8")).not.toMatch(/\bimport\s*\(/);
+  });
+
+  let work: string;
+  beforeAll(() => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), "lazy-packages-"));
+  });
+  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  test("bundles only the parts of zod the app uses (`import * as z`; `import { z }` would add every locale)", async () => {
+    const result = await build({ entryPoints: { main: path.join(ROOT, "main.ts") }, outdir: path.join(work, "zod"), metafile: true, logLevel: "silent" });
+    const output = Object.entries(result.metafile.outputs).find(([file]) => file.endsWith("main.js"))![1] as { inputs: Record<string, { bytesInOutput: number }> };
+    // Files esbuild read but tree-shook away contribute no bytes.
+    const zodFiles = Object.entries(output.inputs)
+      .filter(([input, { bytesInOutput }]) => input.includes("node_modules/zod/") && bytesInOutput > 0)
+      .map(([input]) => input);
+    expect(zodFiles.length).toBeGreaterThan(0);
+    expect(zodFiles.filter((input) => /\/locales\/(?!en\.js$)/.test(input))).toEqual([]);
+    expect(zodFiles.filter((input) => input.includes("from-json-schema"))).toEqual([]);
+  });
+
+  test("the app's modules import cdktf and constructs through one facade each; the lazy packages are not bundled", async () => {
+    const result = await build({ entryPoints: { main: path.join(ROOT, "main.ts") }, outdir: path.join(work, "facades"), metafile: true, logLevel: "silent" });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs).toEqual(expect.arrayContaining(["package-facade:cdktf", "package-facade:constructs"]));
+    const bundled = fs.readFileSync(path.join(work, "facades", "main.js"), "utf8");
+    // One copy of each package's exports (esbuild's __toESM), not one per importing module.
+    expect(bundled.match(/__toESM\(require_lib\d*\(\)\)/g)).toHaveLength(2);
+    expect(inputs.filter((input) => /node_modules\/cdktf\/node_modules\/(archiver|semver)\//.test(input))).toEqual([]);
+  });
+
+  test("bundles a stand-in for each lazy package; a synthesis loads neither archiver nor child_process, and both child_process and semver work through their stand-ins", async () => {
+    const result = await build({ entryPoints: { probe: path.join(ROOT, "__tests__", "fixtures", "lazy-packages-probe.ts") }, outdir: work, metafile: true, logLevel: "silent" });
+    const inputs = Object.keys(result.metafile.inputs);
+    for (const name of LAZY_PACKAGES) expect(inputs).toContain(`lazy-package:${name}`);
+
+    const run = spawnSync(process.execPath, [path.join(work, "probe.js"), path.join(work, "out")], { encoding: "utf8" });
+    expect(run.stderr).toBe("");
+    const report = JSON.parse(run.stdout);
+    expect(report.archiverLoadedBySynth).toBe(false);
+    expect(report.childProcessLoadedBySynth).toBe(false);
+    expect(report.satisfied).toEqual([]);
+    expect(report.refused).toEqual([expect.stringContaining("is lower than the required version >=999.0.0")]);
+  });
+});
