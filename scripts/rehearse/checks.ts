@@ -73,7 +73,7 @@ export const completeInOrder = check("completion marker; every step done, in ord
   return undefined;
 });
 
-export const cloudInitDone = check("cloud-init status: done", async (ctx) => {
+export const cloudInitDone = check("cloud-init status: done, no error, no warning or deprecation", async (ctx) => {
   const r = await ctx.boot.run(["cloud-init", "status", "--format", "json"]);
   const status = (() => {
     try {
@@ -82,7 +82,10 @@ export const cloudInitDone = check("cloud-init status: done", async (ctx) => {
       return {};
     }
   })();
-  return status.status === "done" && (status.errors ?? []).length === 0 ? undefined : `status ${status.status}, errors ${JSON.stringify(status.errors ?? [])}`;
+  fs.writeFileSync(path.join(ctx.boot.spec.logDir, "cloud-init-status.json"), r.stdout);
+  const recoverable = Object.entries<string[]>(status.recoverable_errors ?? {}).flatMap(([level, messages]) => messages.map((m) => `${level}: ${m}`));
+  if (status.status === "done" && (status.errors ?? []).length === 0 && recoverable.length === 0) return undefined;
+  return `status ${status.status}, errors ${JSON.stringify(status.errors ?? [])}${recoverable.length > 0 ? `, ${recoverable.join("; ").slice(0, 400)}` : ""}`;
 });
 
 export const noFailedUnits = check("no failed systemd unit", async (ctx) => {

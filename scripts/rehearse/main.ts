@@ -175,7 +175,7 @@ async function runOne(p: Planned, lowerDirs: (image: Scenario["image"]) => strin
   } finally {
     await boot.teardown();
   }
-  if (failures.length === 0) fs.rmSync(logDir, { recursive: true, force: true });
+  if (failures.length === 0 && !process.env.REHEARSAL_KEEP_LOGS) fs.rmSync(logDir, { recursive: true, force: true });
   return { planned: p, ok: failures.length === 0, bootSec, failures, logDir };
 }
 
