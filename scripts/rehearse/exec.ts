@@ -49,11 +49,3 @@ export async function must(argv: readonly string[], options: ExecOptions = {}): 
   return r.stdout;
 }
 
-/** Runs argv with its output going to ours (long builds the user watches). */
-export function streamed(argv: readonly string[], options: ExecOptions = {}): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0], argv.slice(1), { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ["ignore", "inherit", "inherit"] });
-    child.on("error", (e) => reject(new Error(`cannot run ${argv[0]}: ${e.message}`)));
-    child.on("close", (code) => resolve(code ?? 1));
-  });
-}
