@@ -192,6 +192,20 @@ export const unattendedUpgrades = check("apt-config dump: daily security-only un
     return wrong.length === 0 ? undefined : wrong.join("; ");
   });
 
+/** unattended-upgrades' own view of what it may install, from a dry run. */
+export const unattendedUpgradeOrigins = check("unattended-upgrade --dry-run allows security origins only", async (ctx) => {
+  const r = await ctx.boot.run(["unattended-upgrade", "--dry-run", "--debug"], { timeoutSec: 180 });
+  const out = r.stdout + r.stderr;
+  fs.writeFileSync(path.join(ctx.boot.spec.logDir, "unattended-upgrade-dry-run.txt"), out);
+  const allowed = /Allowed origins are: (.*)/.exec(out)?.[1];
+  if (!allowed) return `no "Allowed origins are" line (exit ${r.code}): ${firstLine(out)}`;
+  // "o=Debian,a=trixie-security, o=...": one origin per ", ".
+  const origins = allowed.split(", ").map((o) => o.trim()).filter(Boolean);
+  const other = origins.filter((o) => !/security/i.test(o));
+  if (origins.length === 0) return `no origin: ${allowed}`;
+  return other.length === 0 ? undefined : `also allowed: ${other.join(", ")}`;
+});
+
 // -------------------------------------------------------------- secrets --
 
 /** Regular files the boot wrote (the overlay's upper layer), with their container paths. */

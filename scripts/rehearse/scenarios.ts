@@ -53,6 +53,7 @@ function everyServer(): Check[] {
     c.sshdSettings,
     c.fail2banActive,
     c.unattendedUpgrades,
+    c.unattendedUpgradeOrigins,
     c.k3sConfigKeys,
     c.nodeIpOnInterface,
     c.secretFilesPrivate,
