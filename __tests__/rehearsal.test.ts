@@ -44,8 +44,8 @@ describe("the README's resume procedure, as the rehearsal runs it", () => {
     expect(() => resumeCommands(readme.replace(/^To resume\b/m, "Resuming"), "k3s")).toThrow(/no paragraph starting 'To resume'/);
   });
 
-  test("re-sending the kubeconfig by hand: write the bearer from stdin, run the postback script", () => {
-    expect(resendCommands(readme)).toEqual(["sudo install -m 0600 /dev/stdin /etc/catalyst/postback-bearer", "sudo /usr/local/lib/catalyst/kubeconfig-postback.sh"]);
+  test("re-sending the kubeconfig by hand: write the bearer from stdin, run the postback script, remove the spent bearer", () => {
+    expect(resendCommands(readme)).toEqual(["sudo install -m 0600 /dev/stdin /etc/catalyst/postback-bearer", "sudo /usr/local/lib/catalyst/kubeconfig-postback.sh", "sudo rm -f /etc/catalyst/postback-bearer"]);
   });
 
   test("takes a shell block right after the paragraph", () => {

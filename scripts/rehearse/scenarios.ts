@@ -97,7 +97,7 @@ export const readmeResend: FollowUp = {
     }
     return undefined;
   },
-  checks: [c.resentOnce],
+  checks: [c.resentOnce, c.bearerGone],
 };
 
 /** The default set. */
