@@ -9,6 +9,7 @@ import { UserDataTooLargeError } from "../config/errors";
 import type { Sovereign } from "../config/load";
 import { SovereignStack } from "../constructs";
 import { CloudInitUserData, USER_DATA_LIMIT_BYTES } from "../constructs/cloud-init-user-data";
+import { CloudConfig, worstCaseBytesBound } from "../userdata";
 import { sovereignWith } from "./fixtures/sovereigns";
 
 const base = sovereignWith({ postback: { deploymentId: "5cd1bceaaacb71f6" } });
@@ -53,4 +54,34 @@ test("fails at synthesis with UserDataTooLargeError one step past 32 KiB, and no
   expect(error.bytes - 32768).toBeLessThanOrEqual(Math.ceil(perChar) + 4);
   expect(error.server).toMatch(/^omantel-omani-works\/ControlPlane\/.*UserData$/);
   expect(error.message).toBe(`${error.server}: user_data could reach ${error.bytes} bytes, over Hetzner's limit of 32768 bytes (32 KiB); drop optional steps or shorten values`);
+});
+
+describe("the worst-case size check without a second render", () => {
+  const sovereigns: [string, Sovereign][] = [
+    ["the example (one server)", base],
+    ["ha with workers", sovereignWith({ controlPlane: { ha: true }, workers: { count: 2 } })],
+    ["cloudController k3s", sovereignWith({ cloudController: "k3s" })],
+  ];
+
+  test.each(sovereigns)("%s: each server's bound is at least its exact worst case, and settles it", (_, sovereign) => {
+    const stack = new SovereignStack(Testing.app(), sovereign.stackName, { sovereign });
+    const userData = stack.node.findAll().filter((c): c is CloudInitUserData => c instanceof CloudInitUserData);
+    expect(userData.length).toBeGreaterThan(0);
+    for (const u of userData) {
+      const bound = u.maxBytesBound;
+      expect(bound).toBeDefined();
+      expect(bound!).toBeGreaterThanOrEqual(u.maxBytes);
+      expect(bound!).toBeLessThanOrEqual(USER_DATA_LIMIT_BYTES);
+    }
+  });
+});
+
+test("worstCaseBytesBound gives no bound when the configs differ outside runtime file contents", () => {
+  const file = { path: "/etc/x", content: "a", permissions: "0600" as const, runtime: true };
+  const config: CloudConfig = { package_update: true, package_upgrade: false, packages: [], write_files: [file], runcmd: [["true"]], final_message: "done" };
+  // Runtime content alone differs: bound = real bytes + base64 of the longer content + 2 quote bytes.
+  expect(worstCaseBytesBound(config, 100, { ...config, write_files: [{ ...file, content: "x".repeat(30) }] })).toBe(100 + 40 + 2);
+  expect(worstCaseBytesBound(config, 100, { ...config, runcmd: [["false"]] })).toBeUndefined();
+  expect(worstCaseBytesBound(config, 100, { ...config, write_files: [{ ...file, runtime: false, content: "x" }] })).toBeUndefined();
+  expect(worstCaseBytesBound(config, 100, { ...config, write_files: [] })).toBeUndefined();
 });

@@ -3,7 +3,7 @@ import { Construct } from "constructs";
 import type { Password } from "@cdktf/provider-random/lib/password";
 import { ConstructPropError, UserDataTooLargeError } from "../config/errors";
 import type { Sovereign } from "../config/load";
-import { BootInput, NodeRole, RUNTIME_STAND_INS_MAX, RuntimeValues, nodeCloudConfig, renderCloudConfig, resolveVersions } from "../userdata";
+import { BootInput, CloudConfig, NodeRole, RUNTIME_STAND_INS_MAX, RuntimeValues, nodeCloudConfig, renderCloudConfig, resolveVersions, worstCaseBytesBound } from "../userdata";
 import type { HetznerLoadBalancer } from "./hetzner-load-balancer";
 import type { SovereignNetwork } from "./sovereign-network";
 import type { SovereignVariables } from "./sovereign-variables";
@@ -43,8 +43,14 @@ export interface CloudInitUserDataProps {
 export class CloudInitUserData extends Construct {
   /** The `#cloud-config` document for hcloud_server.user_data. */
   public readonly rendered: string;
-  /** Bytes of the document with every runtime value at its longest. */
-  public readonly maxBytes: number;
+  /**
+   * An upper bound of {@link maxBytes} taken from the rendered document
+   * (worstCaseBytesBound); undefined when none follows. At most 32 KiB, it
+   * settles the size check without rendering the worst case.
+   */
+  public readonly maxBytesBound: number | undefined;
+  private readonly worstCase: CloudConfig;
+  private worstCaseBytes?: number;
 
   constructor(scope: Construct, id: string, props: CloudInitUserDataProps) {
     super(scope, id);
@@ -69,22 +75,32 @@ export class CloudInitUserData extends Construct {
     const files = new Construct(this, "RuntimeFiles");
     const materialize = (escapedContent: string, path: string) =>
       new TerraformLocal(files, path.replace(/^\//, "").replace(/[^A-Za-z0-9]+/g, "-"), escapedContent).asString;
-    this.rendered = renderCloudConfig(
-      nodeCloudConfig(
-        input({
-          loadBalancerPublicIpv4: props.loadBalancer.publicIpv4,
-          clusterToken: props.clusterToken.result,
-          agentToken: props.agentToken.result,
-          ghcrPullToken: props.variables.ghcrPullToken.stringValue,
-          kubeconfigBearerToken: props.variables.kubeconfigBearerToken.stringValue,
-          // The cluster's own token when set, so it can be revoked alone.
-          hcloudCcmToken: Fn.coalesce([props.variables.hcloudCcmToken.stringValue, props.variables.hcloudToken.stringValue]),
-          networkId: props.network.network.id,
-        }),
-      ),
-      { materialize },
+    const real = nodeCloudConfig(
+      input({
+        loadBalancerPublicIpv4: props.loadBalancer.publicIpv4,
+        clusterToken: props.clusterToken.result,
+        agentToken: props.agentToken.result,
+        ghcrPullToken: props.variables.ghcrPullToken.stringValue,
+        kubeconfigBearerToken: props.variables.kubeconfigBearerToken.stringValue,
+        // The cluster's own token when set, so it can be revoked alone.
+        hcloudCcmToken: Fn.coalesce([props.variables.hcloudCcmToken.stringValue, props.variables.hcloudToken.stringValue]),
+        networkId: props.network.network.id,
+      }),
     );
-    this.maxBytes = Buffer.byteLength(renderCloudConfig(nodeCloudConfig(input(RUNTIME_STAND_INS_MAX))), "utf8");
-    if (this.maxBytes > USER_DATA_LIMIT_BYTES) throw new UserDataTooLargeError(this.node.path, this.maxBytes, USER_DATA_LIMIT_BYTES);
+    this.rendered = renderCloudConfig(real, { materialize });
+    this.worstCase = nodeCloudConfig(input(RUNTIME_STAND_INS_MAX));
+    // Rendering the worst case is a second js-yaml pass over the whole
+    // document; a bound from the real one settles most servers. Only a
+    // bound over the limit (or none) needs the exact size.
+    this.maxBytesBound = worstCaseBytesBound(real, Buffer.byteLength(this.rendered, "utf8"), this.worstCase);
+    if (this.maxBytesBound === undefined || this.maxBytesBound > USER_DATA_LIMIT_BYTES) {
+      if (this.maxBytes > USER_DATA_LIMIT_BYTES) throw new UserDataTooLargeError(this.node.path, this.maxBytes, USER_DATA_LIMIT_BYTES);
+    }
+  }
+
+  /** Bytes of the document with every runtime value at its longest (rendered on first read). */
+  public get maxBytes(): number {
+    this.worstCaseBytes ??= Buffer.byteLength(renderCloudConfig(this.worstCase), "utf8");
+    return this.worstCaseBytes;
   }
 }

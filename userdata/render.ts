@@ -126,3 +126,34 @@ export function renderCloudConfig(config: CloudConfig, options: RenderOptions = 
   });
   return escapeTerraformTemplate(CLOUD_CONFIG_HEADER + body);
 }
+
+/**
+ * An upper bound, without rendering it, of the bytes of `worst`'s document,
+ * given `real` and the bytes of its rendered document; undefined when no
+ * bound follows (then render `worst`). `worst` is the same node's config
+ * with other runtime values (such as RUNTIME_STAND_INS_MAX). The bound
+ * holds when the two differ only in the content of runtime files: the rest
+ * renders to the same text in both, a runtime file's content renders as
+ * one base64 scalar (plain, or single-quoted where YAML would read it as
+ * something else: at most 2 bytes more), and the real document's own
+ * runtime scalars take at least 0 bytes. Costs a comparison instead of a
+ * second js-yaml pass over the whole document.
+ */
+export function worstCaseBytesBound(real: CloudConfig, realBytes: number, worst: CloudConfig): number | undefined {
+  if (real.write_files.length !== worst.write_files.length) return undefined;
+  let extra = 0;
+  for (let i = 0; i < worst.write_files.length; i++) {
+    const file = worst.write_files[i];
+    if (!file.runtime || !real.write_files[i].runtime) continue;
+    if (Token.isUnresolved(file.content)) return undefined;
+    extra += 4 * Math.ceil(Buffer.byteLength(file.content, "utf8") / 3) + 2;
+  }
+  return sameOutsideRuntimeContent(real, worst) ? realBytes + extra : undefined;
+}
+
+/** True when the configs are equal once runtime files' contents are left out. */
+function sameOutsideRuntimeContent(a: CloudConfig, b: CloudConfig): boolean {
+  const withoutRuntimeContent = (config: CloudConfig) =>
+    JSON.stringify({ ...config, write_files: config.write_files.map((file) => (file.runtime ? { ...file, content: "" } : file)) });
+  return withoutRuntimeContent(a) === withoutRuntimeContent(b);
+}
