@@ -2,13 +2,15 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { App, TerraformStack, Testing } from "cdktf";
+import * as yaml from "js-yaml";
+import { App, TerraformOutput, TerraformStack, Testing } from "cdktf";
 import { Construct } from "constructs";
 import { ConstructPropError } from "../config/errors";
-import type { Sovereign } from "../config/load";
+import { Sovereign, loadSovereignSet } from "../config/load";
+import { addSovereignStacks, withCheapTokenTraces } from "../app";
 import { HetznerLoadBalancer, SovereignFirewall, SovereignNetwork, SovereignStack } from "../constructs";
 import { EvaluationError, MAX_ERROR_CHARS, evaluateUserData } from "../scripts/evaluate-user-data";
-import { ROOT, sovereignWith } from "./fixtures/sovereigns";
+import { ROOT, exampleWith, sovereignWith } from "./fixtures/sovereigns";
 
 const HA_SIN = { location: "sin", controlPlane: { ha: true, serverType: "ccx23" }, workers: { count: 3, serverType: "cpx32" } };
 
@@ -354,5 +356,68 @@ describe("the app", () => {
       fs.rmSync(outA, { recursive: true, force: true });
       fs.rmSync(outB, { recursive: true, force: true });
     }
+  });
+});
+
+describe("skipping cdktf's preparing pass changes nothing", () => {
+  // SovereignStack.prepareStack skips cdktf's extra resolve of every element,
+  // which only serves references between stacks. Synthesise a varied fleet
+  // with cdktf's own prepareStack and with ours, and compare every file.
+  const VARIANTS: Record<string, Record<string, unknown>> = {
+    "solo.yaml": {},
+    "ha.yaml": { fqdn: "ha.example.org", subdomain: "ha", ...HA_SIN },
+    "k3s-ccm.yaml": { fqdn: "k3s.example.org", subdomain: "k3s", cloudController: "k3s", gitops: { layout: "per-fqdn" }, postback: null },
+    "s3.yaml": {
+      fqdn: "s3.example.org",
+      subdomain: "s3",
+      protection: { enabled: true },
+      workers: { count: 2 },
+      state: { backend: "s3", bucket: "tf-state", region: "eu-central-1", endpoint: "https://fsn1.your-objectstorage.com" },
+    },
+  };
+
+  /** Every file of `outdir`, path → bytes. */
+  function filesOf(outdir: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const name of fs.readdirSync(outdir, { recursive: true }) as string[]) {
+      const file = path.join(outdir, name);
+      if (fs.statSync(file).isFile()) out[name] = fs.readFileSync(file, "utf8");
+    }
+    return out;
+  }
+
+  /** Synthesises the variants (plus `extra` on the app) with cdktf's prepareStack or ours. */
+  function synthesise(prepare: "cdktf" | "ours", extra?: (stacks: SovereignStack[]) => void): Record<string, string> {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "prepare-"));
+    const ours = Object.getOwnPropertyDescriptor(SovereignStack.prototype, "prepareStack")!;
+    if (prepare === "cdktf") Object.defineProperty(SovereignStack.prototype, "prepareStack", { ...ours, value: TerraformStack.prototype.prepareStack });
+    try {
+      const dir = path.join(work, "sovereigns");
+      fs.mkdirSync(dir);
+      for (const [name, changes] of Object.entries(VARIANTS)) fs.writeFileSync(path.join(dir, name), yaml.dump(exampleWith(changes)));
+      const sovereigns = loadSovereignSet(dir).sovereigns;
+      const outdir = path.join(work, "out");
+      const app = new App({ stackTraces: false, outdir });
+      const stacks = addSovereignStacks(app, sovereigns);
+      extra?.(stacks);
+      withCheapTokenTraces(() => app.synth());
+      return filesOf(outdir);
+    } finally {
+      Object.defineProperty(SovereignStack.prototype, "prepareStack", ours);
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  }
+
+  test("every file of a varied fleet is byte-identical with cdktf's prepareStack", () => {
+    const withCdktf = synthesise("cdktf");
+    expect(Object.keys(withCdktf).filter((name) => name.endsWith("cdk.tf.json"))).toHaveLength(Object.keys(VARIANTS).length);
+    expect(synthesise("ours")).toEqual(withCdktf);
+  });
+
+  test("the comparison would catch a reference between stacks (the one thing the skipped pass handles)", () => {
+    const crossReference = (stacks: SovereignStack[]) => {
+      new TerraformOutput(stacks[1], "borrowed_network", { value: stacks[0].network.network.id });
+    };
+    expect(synthesise("ours", crossReference)).not.toEqual(synthesise("cdktf", crossReference));
   });
 });

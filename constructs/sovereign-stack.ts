@@ -42,6 +42,20 @@ export class SovereignStack extends TerraformStack {
   public readonly controlPlane: SovereignControlPlane;
   public readonly workers: WorkerPool;
 
+  /**
+   * cdktf's prepareStack resolves every element once more with
+   * `preparing: true` before synthesis. That pass exists for references
+   * between stacks (it adds an output to one stack and a remote state to
+   * the other); Sovereign stacks never reference each other, so here it
+   * would only repeat work (about a fifth of synthesising one Sovereign).
+   * The backend check stays. "skipping cdktf's preparing pass changes
+   * nothing" (sovereign-stack.test.ts) synthesises several Sovereigns both
+   * ways and compares every file.
+   */
+  public prepareStack(): void {
+    this.ensureBackendExists();
+  }
+
   constructor(scope: Construct, id: string, props: SovereignStackProps) {
     super(scope, id);
     const s = props.sovereign;
