@@ -8,6 +8,7 @@ import { App, DataResource } from "cdktf";
 import { SovereignFileError, formatProblem } from "./config/errors";
 import { Sovereign, listSovereignFiles, loadSovereignSet } from "./config/load";
 import { SovereignStack } from "./constructs/sovereign-stack";
+import { writeLine } from "./stdio";
 
 /** Where Sovereign files live unless SOVEREIGNS_DIR says otherwise. */
 export const DEFAULT_SOVEREIGNS_DIR = "sovereigns";
@@ -69,8 +70,8 @@ export function run(options: RunOptions = {}): number {
  * all, so nothing outdated is left for `terraform` or a glob to act on.
  */
 export function runApp(options: RunOptions = {}): RunResult {
-  const stdout = options.stdout ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const stderr = options.stderr ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const stdout = options.stdout ?? ((line: string) => writeLine(1, line));
+  const stderr = options.stderr ?? ((line: string) => writeLine(2, line));
   const outdir = options.outdir || process.env.CDKTF_OUTDIR || "cdktf.out";
   let dir = options.sovereignsDir || DEFAULT_SOVEREIGNS_DIR;
   let example = false;

@@ -9,7 +9,7 @@ import * as path from "path";
 import { ROOT } from "./fixtures/sovereigns";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { build, lazyStandIn, LAZY_PACKAGES } = require("../scripts/build.js");
+const { build, lazyStandIn, assertStandIn, LAZY_PACKAGES } = require("../scripts/build.js");
 
 describe("a lazy package stand-in", () => {
   /** Evaluates the stand-in for `real` as a module; counts how often the real package is loaded. */
@@ -101,5 +101,75 @@ describe("the app bundle", () => {
     expect(report.childProcessLoadedBySynth).toBe(false);
     expect(report.satisfied).toEqual([]);
     expect(report.refused).toEqual([expect.stringContaining("is lower than the required version >=999.0.0")]);
+  });
+});
+
+describe("cdktf's assert stand-in", () => {
+  /** Evaluates the stand-in; counts how often node:assert is loaded. */
+  function standIn(): { assert: any; loads: () => number } {
+    let loads = 0;
+    const module = { exports: undefined as unknown };
+    const require = (id: string) => {
+      expect(id).toBe("assert");
+      loads++;
+      return jest.requireActual("assert");
+    };
+    new Function("require", "module", assertStandIn())(require, module);
+    return { assert: module.exports, loads: () => loads };
+  }
+
+  test("passing assertions, called or as .ok, do not load node:assert", () => {
+    const { assert, loads } = standIn();
+    assert(true, "never");
+    assert.ok(1, "never");
+    (0, assert.ok)("yes", "never");
+    expect(loads()).toBe(0);
+  });
+
+  test.each([
+    ["called", (assert: any) => assert(false, "Element type not set")],
+    [".ok", (assert: any) => (0, assert.ok)(undefined, "Element type not set")],
+  ])("a failing assertion (%s) throws node:assert's AssertionError with cdktf's message", (_how, fail) => {
+    const { assert, loads } = standIn();
+    let thrown: any;
+    try {
+      fail(assert);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(jest.requireActual("assert").AssertionError);
+    expect(thrown.message).toBe("Element type not set");
+    expect(loads()).toBe(1);
+  });
+
+  test("any other use is node:assert's", () => {
+    const { assert } = standIn();
+    expect(() => assert.strictEqual(1, 2)).toThrow(/Expected values to be strictly equal/);
+    expect(assert.AssertionError).toBe(jest.requireActual("assert").AssertionError);
+  });
+});
+
+describe("what a synthesis loads", () => {
+  test("the app command, synthesising a Sovereign, loads no built-in it does not need: no sockets (net), no child_process", () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "loads-"));
+    try {
+      const dir = path.join(work, "sovereigns");
+      fs.mkdirSync(dir);
+      fs.copyFileSync(path.join(ROOT, "examples", "example.yaml"), path.join(dir, "example.yaml"));
+      const report = path.join(work, "loaded.json");
+      const preload = path.join(work, "preload.js");
+      fs.writeFileSync(preload, `process.on("exit", () => require("fs").writeFileSync(${JSON.stringify(report)}, JSON.stringify(process.moduleLoadList)));\n`);
+      const run = spawnSync(process.execPath, ["-r", preload, path.join(ROOT, "scripts", "run-app.js")], {
+        cwd: ROOT,
+        env: { ...process.env, SOVEREIGNS_DIR: dir, CDKTF_OUTDIR: path.join(work, "out"), CHECKPOINT_DISABLE: "1" },
+        encoding: "utf8",
+      });
+      expect(run.status).toBe(0);
+      const loaded: string[] = JSON.parse(fs.readFileSync(report, "utf8"));
+      expect(loaded).toContain("NativeModule zlib"); // the list is real: user data is gzipped
+      expect(loaded.filter((name) => /^NativeModule (net|child_process|dgram|assert)$/.test(name))).toEqual([]);
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
   });
 });

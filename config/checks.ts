@@ -2,28 +2,83 @@
  * Checks a regular expression cannot make: each returns undefined when the
  * value is fine, or what is wrong and what is allowed.
  */
-import { isIPv4, isIPv6 } from "net";
 import { quoteValue } from "./errors";
+
+// IP addresses are parsed here rather than with node:net's isIPv4/isIPv6:
+// loading net (and its socket bindings) was about 1 ms of every run, and
+// net also takes IPv6 zone IDs ("fe80::1%eth0"), which no firewall rule,
+// subnet or server address can carry. checks.test.ts holds these to
+// node:net's answers on generated addresses, zone IDs aside.
+
+/** A dotted-quad IPv4 address (0-255 each, no leading zeros), or undefined. */
+export function parseIPv4(text: string): bigint | undefined {
+  const parts = text.split(".");
+  if (parts.length !== 4) return undefined;
+  let value = 0n;
+  for (const part of parts) {
+    if (!/^(0|[1-9][0-9]{0,2})$/.test(part) || Number(part) > 255) return undefined;
+    value = (value << 8n) | BigInt(part);
+  }
+  return value;
+}
+
+/**
+ * An IPv6 address: eight groups of 1-4 hex digits, or fewer around one
+ * "::" that stands for at least one zero group; the last two groups may be
+ * written as a dotted quad. Undefined when it is not one.
+ */
+export function parseIPv6(text: string): bigint | undefined {
+  const halves = text.split("::");
+  if (halves.length > 2) return undefined;
+  const groupsOf = (half: string): bigint[] | undefined => {
+    if (half === "") return [];
+    const words = half.split(":");
+    const groups: bigint[] = [];
+    for (let i = 0; i < words.length; i++) {
+      const word = words[i];
+      if (i === words.length - 1 && word.includes(".")) {
+        const v4 = parseIPv4(word);
+        if (v4 === undefined) return undefined;
+        groups.push(v4 >> 16n, v4 & 0xffffn);
+      } else if (/^[0-9a-fA-F]{1,4}$/.test(word)) {
+        groups.push(BigInt(`0x${word}`));
+      } else {
+        return undefined;
+      }
+    }
+    return groups;
+  };
+  const head = groupsOf(halves[0]);
+  const tail = halves.length === 2 ? groupsOf(halves[1]) : [];
+  if (head === undefined || tail === undefined) return undefined;
+  // A dotted quad ends the address: it cannot come before "::".
+  if (halves.length === 2 && halves[0].includes(".")) return undefined;
+  const written = head.length + tail.length;
+  if (halves.length === 2 ? written > 7 : written !== 8) return undefined;
+  const groups = [...head, ...Array<bigint>(8 - written).fill(0n), ...tail];
+  return groups.reduce((acc, group) => (acc << 16n) | group, 0n);
+}
 
 /** An IPv4 or IPv6 CIDR whose host bits are zero, as Hetzner firewall rules require. */
 export function checkCidr(value: string): string | undefined {
   const slash = value.indexOf("/");
   if (slash < 0) {
-    if (isIPv4(value)) return `must be a CIDR, not a bare address: did you mean ${value}/32?`;
-    if (isIPv6(value)) return `must be a CIDR, not a bare address: did you mean ${value}/128?`;
+    if (parseIPv4(value) !== undefined) return `must be a CIDR, not a bare address: did you mean ${value}/32?`;
+    if (parseIPv6(value) !== undefined) return `must be a CIDR, not a bare address: did you mean ${value}/128?`;
     return "must be a CIDR like 203.0.113.0/24 or 2001:db8::/32";
   }
   const address = value.slice(0, slash);
   const prefixText = value.slice(slash + 1);
-  const v4 = isIPv4(address);
-  const v6 = !v4 && isIPv6(address);
-  if (!v4 && !v6) return "must be a CIDR like 203.0.113.0/24 or 2001:db8::/32 (the address part is not an IPv4 or IPv6 address)";
+  const v4Value = parseIPv4(address);
+  const v4 = v4Value !== undefined;
+  const v6Value = v4 ? undefined : parseIPv6(address);
+  if (v4Value === undefined && v6Value === undefined) return "must be a CIDR like 203.0.113.0/24 or 2001:db8::/32 (the address part is not an IPv4 or IPv6 address)";
   const bits = v4 ? 32 : 128;
   if (!/^[0-9]{1,3}$/.test(prefixText) || Number(prefixText) > bits) {
     return `must have a prefix length from 0 to ${bits} after the '/'`;
   }
   const prefix = Number(prefixText);
-  const value128 = v4 ? ipv4ToBigInt(address) : ipv6ToBigInt(address);
+  const value128 = (v4Value ?? v6Value) as bigint;
   const hostMask = (1n << BigInt(bits - prefix)) - 1n;
   if ((value128 & hostMask) !== 0n) {
     const network = value128 & ~hostMask & ((1n << BigInt(bits)) - 1n);
@@ -35,31 +90,13 @@ export function checkCidr(value: string): string | undefined {
 
 /** A dotted-quad IPv4 address as a number. */
 export function ipv4ToNumber(address: string): number {
-  return Number(ipv4ToBigInt(address));
-}
-
-function ipv4ToBigInt(address: string): bigint {
-  return address.split(".").reduce((acc, part) => (acc << 8n) + BigInt(Number(part)), 0n);
+  const value = parseIPv4(address);
+  if (value === undefined) throw new Error(`not an IPv4 address: ${JSON.stringify(address)}`);
+  return Number(value);
 }
 
 function bigIntToIpv4(value: bigint): string {
   return [24n, 16n, 8n, 0n].map((shift) => String((value >> shift) & 255n)).join(".");
-}
-
-function ipv6ToBigInt(address: string): bigint {
-  let text = address;
-  // An embedded IPv4 tail (::ffff:1.2.3.4) becomes two hextets.
-  const v4Tail = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (v4Tail) {
-    const v = ipv4ToBigInt(v4Tail[1]);
-    text = text.slice(0, -v4Tail[1].length) + `${(v >> 16n).toString(16)}:${(v & 0xffffn).toString(16)}`;
-  }
-  const [head, tail] = text.includes("::") ? text.split("::") : [text, undefined];
-  const headParts = head ? head.split(":") : [];
-  const tailParts = tail ? tail.split(":") : [];
-  const missing = 8 - headParts.length - tailParts.length;
-  const parts = [...headParts, ...Array<string>(tail === undefined ? 0 : missing).fill("0"), ...tailParts];
-  return parts.reduce((acc, part) => (acc << 16n) + BigInt(parseInt(part, 16)), 0n);
 }
 
 function bigIntToIpv6(value: bigint): string {

@@ -6,8 +6,7 @@ import { LoadBalancerService } from "../.gen/providers/hcloud/load-balancer-serv
 import { LoadBalancerTargetA as LoadBalancerTarget } from "../.gen/providers/hcloud/load-balancer-target";
 import type { Server } from "../.gen/providers/hcloud/server";
 import { DEFAULT_LOAD_BALANCER_TYPE, LOAD_BALANCER_PRIVATE_IP, LOAD_BALANCER_TYPES, Location } from "../config/defaults";
-import { isIPv4 } from "net";
-import { ipv4ToNumber } from "../config/checks";
+import { ipv4ToNumber, parseIPv4 } from "../config/checks";
 import { ConstructPropError } from "../config/errors";
 import { checkResourceName } from "../config/names";
 import type { SovereignNetwork } from "./sovereign-network";
@@ -146,7 +145,7 @@ export class HetznerLoadBalancer extends Construct {
 
 function inSubnet(ip: string, cidr: string): boolean {
   const [base, bits] = cidr.split("/");
-  if (!isIPv4(ip)) return false;
+  if (parseIPv4(ip) === undefined) return false;
   const offset = ipv4ToNumber(ip) - ipv4ToNumber(base);
   // Exclude the network address, Hetzner's gateway (.1) and the broadcast address.
   return offset > 1 && offset < 2 ** (32 - Number(bits)) - 1;

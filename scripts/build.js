@@ -20,7 +20,7 @@ const ENTRIES = {
   "rehearse-fakes": path.join(root, "scripts", "rehearse", "fakes-server.ts"),
 };
 /** Inputs of the bundle; any change to them makes dist/ stale. */
-const SOURCES = ["main.ts", "startup.ts", "app.ts", "config", "constructs", "userdata", "scripts", ".gen/.schema-stamp", "package-lock.json"];
+const SOURCES = ["main.ts", "startup.ts", "app.ts", "stdio.ts", "config", "constructs", "userdata", "scripts", ".gen/.schema-stamp", "package-lock.json"];
 
 function newestMtime(p) {
   let stat;
@@ -93,6 +93,42 @@ module.exports = new Proxy(function ${name.replace(/\W/g, "_")}() {}, {
 }
 
 /**
+ * cdktf's assertions (`assert(cond, message)`, `assert.ok(cond, message)`)
+ * all pass in a good run, but loading node:assert costs about a millisecond
+ * and makes Node set up process.stderr for its colours. cdktf's
+ * `require("assert")` gets this stand-in: a passing assertion is a plain
+ * test, a failing one (and any other use) goes to node:assert itself, so
+ * the error and its message are node:assert's.
+ */
+const ASSERT_NAMESPACE = "passing-assert";
+function assertStandIn() {
+  return `"use strict";
+let real;
+const load = () => real || (real = require("assert"));
+function ok(value, message) {
+  if (!value) load().ok(value, message);
+}
+module.exports = new Proxy(ok, {
+  apply: (_, self, args) => Reflect.apply(ok, self, args),
+  get: (_, key) => (key === "ok" ? ok : load()[key]),
+  has: (_, key) => key in load(),
+});
+`;
+}
+
+/** esbuild plugin: cdktf's `require("assert")` gets {@link assertStandIn}. */
+const passingAssert = {
+  name: "passing-assert",
+  setup(b) {
+    b.onResolve({ filter: /^assert$/ }, (args) => {
+      if (!/[\\/]node_modules[\\/]cdktf[\\/]lib[\\/]/.test(args.importer)) return undefined;
+      return { path: "assert", namespace: ASSERT_NAMESPACE };
+    });
+    b.onLoad({ filter: /.*/, namespace: ASSERT_NAMESPACE }, () => ({ contents: assertStandIn(), loader: "js" }));
+  },
+};
+
+/**
  * cdktf and constructs are CommonJS: esbuild gives every module importing
  * them its own copy of their exports (~125 getters each, ~30 importers).
  * Importers outside node_modules get one ES-module facade per package
@@ -131,7 +167,7 @@ function build(overrides = {}) {
     minifySyntax: true,
     legalComments: "none",
     loader: { ".sh": "text" },
-    plugins: [lazyPackages, packageFacades],
+    plugins: [lazyPackages, passingAssert, packageFacades],
     logLevel: "warning",
     ...overrides,
   });
@@ -143,7 +179,7 @@ function buildInChildProcess() {
   if (result.status !== 0) throw new Error("scripts/build.js failed (esbuild's messages are above)");
 }
 
-module.exports = { build, buildInChildProcess, isStale, lazyStandIn, LAZY_PACKAGES, FACADE_PACKAGES };
+module.exports = { build, buildInChildProcess, isStale, lazyStandIn, assertStandIn, LAZY_PACKAGES, FACADE_PACKAGES };
 
 if (require.main === module) {
   // esbuild has already printed what went wrong.

@@ -1,0 +1,36 @@
+/**
+ * Lines for standard output and error without process.stdout/stderr: to
+ * Node a pipe or a terminal is a socket, so those streams load node:net
+ * and build a stream, about 1.5 ms of a run that prints a line or two.
+ */
+import * as fs from "fs";
+
+/**
+ * Descriptors that once refused a write (EAGAIN): their later lines go
+ * through the stream too, so none overtakes a line the stream still holds.
+ * (On Linux Node makes a pipe blocking for its stream, so order would hold
+ * anyway; elsewhere the stream may queue.)
+ */
+const viaStream = new Set<number>();
+
+/**
+ * Writes `line` and a newline to descriptor 1 or 2 with plain writes. A
+ * descriptor in non-blocking mode whose pipe is full answers EAGAIN; what
+ * is left, and every later line, then goes through Node's stream, which
+ * waits for the reader.
+ */
+export function writeLine(fd: 1 | 2, line: string): void {
+  const stream = () => (fd === 1 ? process.stdout : process.stderr);
+  let data = Buffer.from(`${line}\n`, "utf8");
+  if (viaStream.has(fd)) {
+    stream().write(data);
+    return;
+  }
+  try {
+    while (data.length > 0) data = data.subarray(fs.writeSync(fd, data));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EAGAIN") throw err;
+    viaStream.add(fd);
+    stream().write(data);
+  }
+}
