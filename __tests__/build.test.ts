@@ -173,3 +173,63 @@ describe("what a synthesis loads", () => {
     }
   });
 });
+
+describe("when the app command rebuilds (scripts/stale.js)", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { isStale, writeInputs, INPUTS_SUFFIX } = require("../scripts/stale.js");
+  let work: string;
+  beforeEach(() => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), "stale-"));
+  });
+  afterEach(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  /** A project in `work`: two sources, an unrelated file and a bundle built after them. */
+  function project(): { bundle: string; touch: (file: string, secondsAfterBuild: number) => void } {
+    for (const file of ["a.ts", "lib/b.sh", "notes.md"]) {
+      fs.mkdirSync(path.dirname(path.join(work, file)), { recursive: true });
+      fs.writeFileSync(path.join(work, file), file);
+    }
+    const bundle = path.join(work, "dist", "main.js");
+    fs.mkdirSync(path.dirname(bundle), { recursive: true });
+    fs.writeFileSync(bundle, "bundle");
+    writeInputs(bundle, ["lib/b.sh", "a.ts"]);
+    const built = fs.statSync(bundle).mtime.getTime() / 1000;
+    for (const file of ["a.ts", "lib/b.sh", "notes.md"]) fs.utimesSync(path.join(work, file), built - 10, built - 10);
+    return { bundle, touch: (file, after) => fs.utimesSync(path.join(work, file), built + after, built + after) };
+  }
+
+  test("a bundle newer than every listed input is fresh; a change to a file it was not built from does not matter", () => {
+    const { bundle, touch } = project();
+    expect(isStale({ bundle, root: work })).toBe(false);
+    touch("notes.md", 60);
+    expect(isStale({ bundle, root: work })).toBe(false);
+  });
+
+  test.each(["a.ts", "lib/b.sh"])("a change to %s after the build makes it stale", (file) => {
+    const { bundle, touch } = project();
+    touch(file, 60);
+    expect(isStale({ bundle, root: work })).toBe(true);
+  });
+
+  test("a listed input that is gone, a missing list or a missing bundle make it stale", () => {
+    const { bundle } = project();
+    fs.rmSync(path.join(work, "a.ts"));
+    expect(isStale({ bundle, root: work })).toBe(true);
+    const second = project();
+    fs.rmSync(second.bundle + INPUTS_SUFFIX);
+    expect(isStale({ bundle: second.bundle, root: work })).toBe(true);
+    fs.rmSync(second.bundle);
+    expect(isStale({ bundle: second.bundle, root: work })).toBe(true);
+  });
+
+  test("the build lists main.js's own sources, its shell scripts, the bindings, the packages and the build script; no package files, no other bundle's sources", async () => {
+    await build({ outdir: work });
+    const listed = fs.readFileSync(path.join(work, "main.js" + INPUTS_SUFFIX), "utf8").trim().split("\n");
+    for (const file of ["main.ts", "app.ts", "stdio.ts", "config/load.ts", "constructs/sovereign-stack.ts", "userdata/scripts/k3s-install.sh", ".gen/providers/hcloud/server/index.ts", "package-lock.json", "scripts/build.js"]) {
+      expect(listed).toContain(file);
+    }
+    expect(listed.filter((file) => file.includes("node_modules") || file.includes(":") || file.startsWith("scripts/rehearse/"))).toEqual([]);
+    for (const file of listed) expect(fs.existsSync(path.join(ROOT, file))).toBe(true);
+    expect(isStale({ bundle: path.join(work, "main.js") })).toBe(false);
+  });
+});

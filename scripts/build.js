@@ -8,6 +8,7 @@
 const fs = require("fs");
 const path = require("path");
 const { isBuiltin } = require("module");
+const { writeInputs } = require("./stale");
 
 const root = path.resolve(__dirname, "..");
 const outdir = path.join(root, "dist");
@@ -19,31 +20,6 @@ const ENTRIES = {
   rehearse: path.join(root, "scripts", "rehearse", "main.ts"),
   "rehearse-fakes": path.join(root, "scripts", "rehearse", "fakes-server.ts"),
 };
-/** Inputs of the bundle; any change to them makes dist/ stale. */
-const SOURCES = ["main.ts", "startup.ts", "app.ts", "stdio.ts", "config", "constructs", "userdata", "scripts", ".gen/.schema-stamp", "package-lock.json"];
-
-function newestMtime(p) {
-  let stat;
-  try {
-    stat = fs.statSync(p);
-  } catch {
-    return 0;
-  }
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return fs.readdirSync(p).reduce((max, name) => Math.max(max, newestMtime(path.join(p, name))), stat.mtimeMs);
-}
-
-/** True when dist/main.js is older than any source. */
-function isStale() {
-  let built;
-  try {
-    built = fs.statSync(path.join(outdir, "main.js")).mtimeMs;
-  } catch {
-    return true;
-  }
-  return SOURCES.some((s) => newestMtime(path.join(root, s)) > built);
-}
-
 /**
  * Packages cdktf requires at load time but calls only for features this app
  * does not use: archiver (zipping assets) with its ~60 dependencies, semver
@@ -150,11 +126,20 @@ const packageFacades = {
   },
 };
 
-/** Builds dist/ (esbuild plugins need its asynchronous API); `overrides` serve tests and experiments. */
-function build(overrides = {}) {
-  return require("esbuild").build({
+/** Inputs of a bundle that esbuild does not report: the packages and this file. */
+const IMPLICIT_INPUTS = ["package-lock.json", "scripts/build.js"];
+
+/**
+ * Builds dist/ (esbuild plugins need its asynchronous API); `overrides` serve
+ * tests and experiments. Next to main.js it writes the list of its inputs
+ * that scripts/stale.js checks.
+ */
+async function build(overrides = {}) {
+  const options = {
     entryPoints: ENTRIES,
     outdir,
+    absWorkingDir: root,
+    metafile: true,
     bundle: true,
     platform: "node",
     target: "node20",
@@ -170,7 +155,16 @@ function build(overrides = {}) {
     plugins: [lazyPackages, passingAssert, packageFacades],
     logLevel: "warning",
     ...overrides,
-  });
+  };
+  const result = await require("esbuild").build(options);
+  const main = path.join(path.resolve(root, options.outdir), "main.js");
+  for (const [output, { inputs }] of Object.entries(result.metafile?.outputs ?? {})) {
+    if (path.resolve(root, output) !== main || options.write === false) continue;
+    // Virtual modules (namespace:name) and packages are left out: package-lock.json stands for the packages.
+    const files = Object.keys(inputs).filter((input) => !input.includes(":") && !/(^|\/)node_modules\//.test(input));
+    writeInputs(main, [...files, ...IMPLICIT_INPUTS]);
+  }
+  return result;
 }
 
 /** Builds dist/ from a synchronous caller, in a child process; throws when the build fails. */
@@ -179,7 +173,7 @@ function buildInChildProcess() {
   if (result.status !== 0) throw new Error("scripts/build.js failed (esbuild's messages are above)");
 }
 
-module.exports = { build, buildInChildProcess, isStale, lazyStandIn, assertStandIn, LAZY_PACKAGES, FACADE_PACKAGES };
+module.exports = { build, buildInChildProcess, lazyStandIn, assertStandIn, LAZY_PACKAGES, FACADE_PACKAGES };
 
 if (require.main === module) {
   // esbuild has already printed what went wrong.
