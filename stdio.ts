@@ -13,13 +13,19 @@ import * as fs from "fs";
  */
 const viaStream = new Set<number>();
 
+/** Descriptors whose reader has gone (EPIPE): nothing more is written to them. */
+const readerGone = new Set<number>();
+
 /**
  * Writes `line` and a newline to descriptor 1 or 2 with plain writes. A
  * descriptor in non-blocking mode whose pipe is full answers EAGAIN; what
  * is left, and every later line, then goes through Node's stream, which
- * waits for the reader.
+ * waits for the reader. When the reader has gone (`npm run synth | head
+ * -1`), the rest is dropped: the lines only report what the run does, so
+ * the run still finishes its work.
  */
 export function writeLine(fd: 1 | 2, line: string): void {
+  if (readerGone.has(fd)) return;
   const stream = () => (fd === 1 ? process.stdout : process.stderr);
   let data = Buffer.from(`${line}\n`, "utf8");
   if (viaStream.has(fd)) {
@@ -29,7 +35,12 @@ export function writeLine(fd: 1 | 2, line: string): void {
   try {
     while (data.length > 0) data = data.subarray(fs.writeSync(fd, data));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EAGAIN") throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EPIPE") {
+      readerGone.add(fd);
+      return;
+    }
+    if (code !== "EAGAIN") throw err;
     viaStream.add(fd);
     stream().write(data);
   }

@@ -54,6 +54,24 @@ describe("writeLine", () => {
     expect(run.stdout).toBe(expected(count));
   });
 
+  test.each([1, 2])("to a pipe nobody reads any more (fd %i), the run goes on quietly and exits 0", (fd) => {
+    const done = path.join(work, `done-${fd}`);
+    const closedReader = `
+import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+child = subprocess.Popen(sys.argv[2:], stdout=w if sys.argv[1] == "1" else None, stderr=w if sys.argv[1] == "2" else subprocess.PIPE)
+os.close(w)
+_, err = child.communicate()
+sys.stderr.write((err or b"").decode())
+sys.exit(child.returncode)
+`;
+    const run = spawnSync("python3", ["-c", closedReader, String(fd), process.execPath, path.join(work, "probe.js"), "3", String(fd), done], { encoding: "utf8" });
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(fs.readFileSync(done, "utf8")).toBe("done");
+  });
+
   test("to a file, plainly", () => {
     const file = path.join(work, "out.txt");
     const fd = fs.openSync(file, "w");
