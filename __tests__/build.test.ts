@@ -225,7 +225,7 @@ describe("when the app command rebuilds (scripts/stale.js)", () => {
   test("the build lists main.js's own sources, its shell scripts, the bindings, the packages and the build script; no package files, no other bundle's sources", async () => {
     await build({ outdir: work });
     const listed = fs.readFileSync(path.join(work, "main.js" + INPUTS_SUFFIX), "utf8").trim().split("\n");
-    for (const file of ["main.ts", "app.ts", "stdio.ts", "config/load.ts", "constructs/sovereign-stack.ts", "userdata/scripts/k3s-install.sh", ".gen/providers/hcloud/server/index.ts", "package-lock.json", "scripts/build.js"]) {
+    for (const file of ["main.ts", "app.ts", "stdio.ts", "config/load.ts", "constructs/sovereign-stack.ts", "userdata/scripts/k3s-install.sh", ".gen/providers/hcloud/server/index.ts", "package-lock.json", "tsconfig.json", "scripts/build.js"]) {
       expect(listed).toContain(file);
     }
     expect(listed.filter((file) => file.includes("node_modules") || file.includes(":") || file.startsWith("scripts/rehearse/"))).toEqual([]);

@@ -126,8 +126,8 @@ const packageFacades = {
   },
 };
 
-/** Inputs of a bundle that esbuild does not report: the packages and this file. */
-const IMPLICIT_INPUTS = ["package-lock.json", "scripts/build.js"];
+/** Inputs of a bundle that esbuild does not report: the packages, the TypeScript settings esbuild reads, and this file. */
+const IMPLICIT_INPUTS = ["package-lock.json", "tsconfig.json", "scripts/build.js"];
 
 /**
  * Builds dist/ (esbuild plugins need its asynchronous API); `overrides` serve

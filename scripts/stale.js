@@ -1,10 +1,10 @@
 // Whether the app command must rebuild dist/main.js before running it.
 // build.js writes dist/main.js.inputs: the files the bundle was made from,
 // as esbuild reported them (node_modules aside), plus package-lock.json
-// (the packages) and scripts/build.js (how it is built). The bundle is
-// stale when it or that list is missing, or when a listed file changed
-// after the bundle or is gone. Checking only these, not every file under
-// the source folders, keeps the check to a few dozen stat calls.
+// (the packages), tsconfig.json and scripts/build.js (how it is built).
+// The bundle is stale when it or that list is missing, or when a listed
+// file changed after the bundle or is gone. Checking only these, not every
+// file under the source folders, keeps the check to a few dozen stat calls.
 "use strict";
 const fs = require("fs");
 const path = require("path");
