@@ -26,10 +26,9 @@ const readerGone = new Set<number>();
  */
 export function writeLine(fd: 1 | 2, line: string): void {
   if (readerGone.has(fd)) return;
-  const stream = () => (fd === 1 ? process.stdout : process.stderr);
   let data = Buffer.from(`${line}\n`, "utf8");
   if (viaStream.has(fd)) {
-    stream().write(data);
+    streamFor(fd).write(data);
     return;
   }
   try {
@@ -41,7 +40,19 @@ export function writeLine(fd: 1 | 2, line: string): void {
       return;
     }
     if (code !== "EAGAIN") throw err;
-    viaStream.add(fd);
-    stream().write(data);
+    streamFor(fd).write(data);
   }
+}
+
+/** Node's stream for `fd`, from the first use on also told that a reader that has gone ends the output. */
+function streamFor(fd: 1 | 2): NodeJS.WriteStream {
+  const stream = fd === 1 ? process.stdout : process.stderr;
+  if (!viaStream.has(fd)) {
+    viaStream.add(fd);
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EPIPE") throw err;
+      readerGone.add(fd);
+    });
+  }
+  return stream;
 }

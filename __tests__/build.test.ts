@@ -183,48 +183,79 @@ describe("when the app command rebuilds (scripts/stale.js)", () => {
   });
   afterEach(() => fs.rmSync(work, { recursive: true, force: true }));
 
-  /** A project in `work`: two sources, an unrelated file and a bundle built after them. */
-  function project(): { bundle: string; touch: (file: string, secondsAfterBuild: number) => void } {
-    for (const file of ["a.ts", "lib/b.sh", "notes.md"]) {
+  const SOURCES = ["a.ts", "lib/b.sh"];
+
+  /** A project in `work`: two sources, an unrelated file and a bundle built from the sources. */
+  function project(): { bundle: string; setTime: (file: string, seconds: number) => void } {
+    const setTime = (file: string, seconds: number) => fs.utimesSync(path.join(work, file), seconds, seconds);
+    for (const file of [...SOURCES, "notes.md"]) {
       fs.mkdirSync(path.dirname(path.join(work, file)), { recursive: true });
       fs.writeFileSync(path.join(work, file), file);
+      setTime(file, 1_700_000_000);
     }
     const bundle = path.join(work, "dist", "main.js");
     fs.mkdirSync(path.dirname(bundle), { recursive: true });
     fs.writeFileSync(bundle, "bundle");
-    writeInputs(bundle, ["lib/b.sh", "a.ts"]);
-    const built = fs.statSync(bundle).mtime.getTime() / 1000;
-    for (const file of ["a.ts", "lib/b.sh", "notes.md"]) fs.utimesSync(path.join(work, file), built - 10, built - 10);
-    return { bundle, touch: (file, after) => fs.utimesSync(path.join(work, file), built + after, built + after) };
+    expect(writeInputs(bundle, SOURCES, { root: work })).toBe(true);
+    return { bundle, setTime };
   }
 
-  test("a bundle newer than every listed input is fresh; a change to a file it was not built from does not matter", () => {
-    const { bundle, touch } = project();
+  test("a bundle whose inputs are as they were at the build is fresh; a change to a file it was not built from does not matter", () => {
+    const { bundle, setTime } = project();
     expect(isStale({ bundle, root: work })).toBe(false);
-    touch("notes.md", 60);
+    setTime("notes.md", 1_800_000_000);
+    fs.appendFileSync(path.join(work, "notes.md"), "more");
     expect(isStale({ bundle, root: work })).toBe(false);
   });
 
-  test.each(["a.ts", "lib/b.sh"])("a change to %s after the build makes it stale", (file) => {
-    const { bundle, touch } = project();
-    touch(file, 60);
+  test.each(SOURCES)("an edit of %s after the build makes it stale", (file) => {
+    const { bundle, setTime } = project();
+    setTime(file, 1_800_000_000);
     expect(isStale({ bundle, root: work })).toBe(true);
   });
 
-  test("a listed input that is gone, a missing list or a missing bundle make it stale", () => {
+  test("an older copy put back (cp -p, tar x) makes it stale, and so does new content with the old time", () => {
+    const first = project();
+    first.setTime("a.ts", 1_600_000_000);
+    expect(isStale({ bundle: first.bundle, root: work })).toBe(true);
+    const second = project();
+    fs.writeFileSync(path.join(work, "a.ts"), "a longer a.ts");
+    second.setTime("a.ts", 1_700_000_000);
+    expect(isStale({ bundle: second.bundle, root: work })).toBe(true);
+  });
+
+  test("a listed input that is gone, a changed or missing bundle, or a missing list make it stale", () => {
     const { bundle } = project();
     fs.rmSync(path.join(work, "a.ts"));
     expect(isStale({ bundle, root: work })).toBe(true);
     const second = project();
-    fs.rmSync(second.bundle + INPUTS_SUFFIX);
+    fs.writeFileSync(second.bundle, "another bundle");
     expect(isStale({ bundle: second.bundle, root: work })).toBe(true);
-    fs.rmSync(second.bundle);
-    expect(isStale({ bundle: second.bundle, root: work })).toBe(true);
+    const third = project();
+    fs.rmSync(third.bundle);
+    expect(isStale({ bundle: third.bundle, root: work })).toBe(true);
+    const fourth = project();
+    fs.rmSync(fourth.bundle + INPUTS_SUFFIX);
+    expect(isStale({ bundle: fourth.bundle, root: work })).toBe(true);
+  });
+
+  test("an input saved while the build ran gets no list, so the next run builds again", () => {
+    const { bundle } = project();
+    const startedMs = Date.now() - 1000;
+    fs.utimesSync(path.join(work, "a.ts"), new Date(), new Date());
+    expect(writeInputs(bundle, SOURCES, { root: work, startedMs })).toBe(false);
+    expect(fs.existsSync(bundle + INPUTS_SUFFIX)).toBe(false);
+    expect(isStale({ bundle, root: work })).toBe(true);
   });
 
   test("the build lists main.js's own sources, its shell scripts, the bindings, the packages and the build script; no package files, no other bundle's sources", async () => {
     await build({ outdir: work });
-    const listed = fs.readFileSync(path.join(work, "main.js" + INPUTS_SUFFIX), "utf8").trim().split("\n");
+    const listed = fs
+      .readFileSync(path.join(work, "main.js" + INPUTS_SUFFIX), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => line.split(" ").slice(2).join(" "))
+      .filter((file) => file !== path.relative(ROOT, path.join(work, "main.js")));
     for (const file of ["main.ts", "app.ts", "stdio.ts", "config/load.ts", "constructs/sovereign-stack.ts", "userdata/scripts/k3s-install.sh", ".gen/providers/hcloud/server/index.ts", "package-lock.json", "tsconfig.json", "scripts/build.js"]) {
       expect(listed).toContain(file);
     }

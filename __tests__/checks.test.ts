@@ -52,7 +52,10 @@ describe("IP addresses without node:net", () => {
   test("refuse IPv6 zone IDs, which node:net takes and no firewall rule can carry", () => {
     expect(isIPv6("fe80::1%eth0")).toBe(true);
     expect(parseIPv6("fe80::1%eth0")).toBeUndefined();
-    expect(checkCidr("fe80::%eth0/64")).toMatch(/not an IPv4 or IPv6 address/);
+    // Before, "fe80::%eth0/64" threw a RangeError and "2001:db8::1%eth0/128" was accepted.
+    for (const cidr of ["fe80::%eth0/64", "2001:db8::1%eth0/128", "fe80::1%1", "fe80::1%eth0/64"]) {
+      expect(checkCidr(cidr)).toBe("must be a CIDR like 203.0.113.0/24 or 2001:db8::/32, without an IPv6 zone ID (%…): a firewall rule has no interface to name");
+    }
   });
 
   test.each([

@@ -414,6 +414,11 @@ describe("skipping cdktf's preparing pass changes nothing", () => {
     expect(synthesise("ours")).toEqual(withCdktf);
   });
 
+  test("cdktf's own prepareStack is still a backend check plus the preparing resolve (after a cdktf upgrade, re-read it before changing this)", () => {
+    const body = TerraformStack.prototype.prepareStack.toString().replace(/\/\/.*$/gm, "").replace(/\s+/g, " ");
+    expect(body).toBe("prepareStack() { this.ensureBackendExists(); terraformElements(this).forEach((e) => (0, _tokens_1.resolve)(this, e.toTerraform(), true)); }");
+  });
+
   test("the comparison would catch a reference between stacks (the one thing the skipped pass handles)", () => {
     const crossReference = (stacks: SovereignStack[]) => {
       new TerraformOutput(stacks[1], "borrowed_network", { value: stacks[0].network.network.id });

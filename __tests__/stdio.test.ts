@@ -72,6 +72,26 @@ sys.exit(child.returncode)
     expect(fs.readFileSync(done, "utf8")).toBe("done");
   });
 
+  test.each([1, 2])("to a non-blocking pipe that fills up and whose reader then goes (fd %i), the run goes on quietly and exits 0", (fd) => {
+    const done = path.join(work, `done-late-${fd}`);
+    const fullThenGone = `
+import os, subprocess, sys, time
+r, w = os.pipe()
+os.set_blocking(w, False)
+child = subprocess.Popen(sys.argv[2:], stdout=w if sys.argv[1] == "1" else None, stderr=w if sys.argv[1] == "2" else subprocess.PIPE)
+os.close(w)
+time.sleep(0.5)
+os.close(r)
+_, err = child.communicate()
+sys.stderr.write((err or b"").decode())
+sys.exit(child.returncode)
+`;
+    const run = spawnSync("python3", ["-c", fullThenGone, String(fd), process.execPath, path.join(work, "probe.js"), "7000", String(fd), done], { encoding: "utf8" });
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(fs.readFileSync(done, "utf8")).toBe("done");
+  });
+
   test("to a file, plainly", () => {
     const file = path.join(work, "out.txt");
     const fd = fs.openSync(file, "w");

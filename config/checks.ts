@@ -61,6 +61,8 @@ export function parseIPv6(text: string): bigint | undefined {
 
 /** An IPv4 or IPv6 CIDR whose host bits are zero, as Hetzner firewall rules require. */
 export function checkCidr(value: string): string | undefined {
+  // node:net takes "fe80::1%eth0"; a firewall rule has no interface to name.
+  if (value.includes("%")) return "must be a CIDR like 203.0.113.0/24 or 2001:db8::/32, without an IPv6 zone ID (%…): a firewall rule has no interface to name";
   const slash = value.indexOf("/");
   if (slash < 0) {
     if (parseIPv4(value) !== undefined) return `must be a CIDR, not a bare address: did you mean ${value}/32?`;

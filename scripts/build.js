@@ -8,7 +8,7 @@
 const fs = require("fs");
 const path = require("path");
 const { isBuiltin } = require("module");
-const { writeInputs } = require("./stale");
+const { forgetInputs, writeInputs } = require("./stale");
 
 const root = path.resolve(__dirname, "..");
 const outdir = path.join(root, "dist");
@@ -156,13 +156,16 @@ async function build(overrides = {}) {
     logLevel: "warning",
     ...overrides,
   };
-  const result = await require("esbuild").build(options);
   const main = path.join(path.resolve(root, options.outdir), "main.js");
+  // Until this build has listed its inputs, the bundle counts as stale.
+  forgetInputs(main);
+  const startedMs = Date.now();
+  const result = await require("esbuild").build(options);
   for (const [output, { inputs }] of Object.entries(result.metafile?.outputs ?? {})) {
     if (path.resolve(root, output) !== main || options.write === false) continue;
     // Virtual modules (namespace:name) and packages are left out: package-lock.json stands for the packages.
     const files = Object.keys(inputs).filter((input) => !input.includes(":") && !/(^|\/)node_modules\//.test(input));
-    writeInputs(main, [...files, ...IMPLICIT_INPUTS]);
+    writeInputs(main, [...files, ...IMPLICIT_INPUTS], { startedMs });
   }
   return result;
 }
