@@ -54,39 +54,34 @@ describe("writeLine", () => {
     expect(run.stdout).toBe(expected(count));
   });
 
-  test.each([1, 2])("to a pipe nobody reads any more (fd %i), the run goes on quietly and exits 0", (fd) => {
-    const done = path.join(work, `done-${fd}`);
-    const closedReader = `
-import os, subprocess, sys
-r, w = os.pipe()
-os.close(r)
-child = subprocess.Popen(sys.argv[2:], stdout=w if sys.argv[1] == "1" else None, stderr=w if sys.argv[1] == "2" else subprocess.PIPE)
-os.close(w)
-_, err = child.communicate()
-sys.stderr.write((err or b"").decode())
-sys.exit(child.returncode)
-`;
-    const run = spawnSync("python3", ["-c", closedReader, String(fd), process.execPath, path.join(work, "probe.js"), "3", String(fd), done], { encoding: "utf8" });
-    expect(run.stderr).toBe("");
-    expect(run.status).toBe(0);
-    expect(fs.readFileSync(done, "utf8")).toBe("done");
-  });
-
-  test.each([1, 2])("to a non-blocking pipe that fills up and whose reader then goes (fd %i), the run goes on quietly and exits 0", (fd) => {
-    const done = path.join(work, `done-late-${fd}`);
-    const fullThenGone = `
+  // A reader that goes away: at once ("now"), or after the writer filled a
+  // non-blocking pipe and fell back to Node's stream ("when full").
+  const GOING_READER = `
 import os, subprocess, sys, time
 r, w = os.pipe()
-os.set_blocking(w, False)
-child = subprocess.Popen(sys.argv[2:], stdout=w if sys.argv[1] == "1" else None, stderr=w if sys.argv[1] == "2" else subprocess.PIPE)
+if sys.argv[1] == "now":
+    os.close(r)
+else:
+    os.set_blocking(w, False)
+fd = sys.argv[2]
+child = subprocess.Popen(sys.argv[3:], stdout=w if fd == "1" else None, stderr=w if fd == "2" else subprocess.PIPE)
 os.close(w)
-time.sleep(0.5)
-os.close(r)
+if sys.argv[1] != "now":
+    time.sleep(0.5)
+    os.close(r)
 _, err = child.communicate()
 sys.stderr.write((err or b"").decode())
 sys.exit(child.returncode)
 `;
-    const run = spawnSync("python3", ["-c", fullThenGone, String(fd), process.execPath, path.join(work, "probe.js"), "7000", String(fd), done], { encoding: "utf8" });
+
+  test.each([
+    ["nobody reads any more", 1, "now", "3"],
+    ["nobody reads any more", 2, "now", "3"],
+    ["fills up and whose reader then goes", 1, "when full", "7000"],
+    ["fills up and whose reader then goes", 2, "when full", "7000"],
+  ])("to a pipe that %s (fd %i), the run goes on quietly and exits 0", (_what, fd, when, lines) => {
+    const done = path.join(work, `done-${when.replace(" ", "-")}-${fd}`);
+    const run = spawnSync("python3", ["-c", GOING_READER, when, String(fd), process.execPath, path.join(work, "probe.js"), lines, String(fd), done], { encoding: "utf8" });
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     expect(fs.readFileSync(done, "utf8")).toBe("done");
