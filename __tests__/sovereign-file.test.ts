@@ -7,17 +7,9 @@ import { withFieldReference } from "../config/field-reference";
 import { JSON_SCHEMA_FILE, renderJsonSchema } from "../config/json-schema";
 import { loadSovereigns, parseSovereign } from "../config/load";
 import { run } from "../app";
-import { EXAMPLE_TEXT, ROOT, exampleWith } from "./fixtures/sovereigns";
+import { EXAMPLE_TEXT, ROOT, exampleWith, problemsOf as problemsOfRun } from "./fixtures/sovereigns";
 
-function problemsOf(text: string, file = "bad.yaml") {
-  try {
-    parseSovereign(text, file);
-  } catch (err) {
-    if (err instanceof SovereignFileError) return err.problems;
-    throw err;
-  }
-  throw new Error("expected the file to be rejected");
-}
+const problemsOf = (text: string, file = "bad.yaml") => problemsOfRun(() => parseSovereign(text, file));
 
 describe("the shipped example", () => {
   test("validates with the SPEC's defaults applied", () => {

@@ -14,13 +14,12 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { Testing } from "cdktf";
-import { SovereignFileError } from "../config/errors";
 import { Sovereign, loadSovereigns } from "../config/load";
 import { FQDN_PATTERN } from "../config/sovereign-schema";
 import { checkStateName, fqdnHash, stateName } from "../config/names";
 import { SovereignStack } from "../constructs";
 import { requireTool } from "./fixtures/boot";
-import { ROOT, exampleWith, sovereignWith } from "./fixtures/sovereigns";
+import { ROOT, exampleWith, problemsOf, sovereignWith } from "./fixtures/sovereigns";
 
 /** The longest FQDN the schema accepts: 253 characters. */
 const LONGEST_FQDN = ["a".repeat(63), "b".repeat(63), "c".repeat(63), "d".repeat(61)].join(".");
@@ -52,15 +51,6 @@ function localStateFile(fqdn: string): string {
   return path.posix.basename(config.path);
 }
 
-function problemsOf(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof SovereignFileError) return e.problems;
-    throw e;
-  }
-  return [];
-}
 
 test("the FQDNs used here are accepted and as long as they say", () => {
   expect(LONGEST_FQDN).toHaveLength(253);

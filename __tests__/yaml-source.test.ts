@@ -1,20 +1,10 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { SovereignFileError } from "../config/errors";
 import { loadSovereignFile, parseSovereign } from "../config/load";
 import { MAX_SOVEREIGN_FILE_BYTES } from "../config/yaml-source";
-import { EXAMPLE_TEXT } from "./fixtures/sovereigns";
+import { EXAMPLE_TEXT, problemsOf } from "./fixtures/sovereigns";
 
-function problemsOf(run: () => unknown) {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof SovereignFileError) return err.problems;
-    throw err;
-  }
-  throw new Error("expected the file to be rejected");
-}
 
 /** The bomb: each level an anchored list repeating the level above nine times. */
 function aliasBomb(levels: number): string {
