@@ -9,6 +9,7 @@ import { SovereignFileError, formatProblem } from "./config/errors";
 import { Sovereign, listSovereignFiles, loadSovereignSet } from "./config/load";
 import { SovereignStack } from "./constructs/sovereign-stack";
 import { writeLine } from "./stdio";
+import { installCheapTokenTraces } from "./traces";
 
 /** Where Sovereign files live unless SOVEREIGNS_DIR says otherwise. */
 export const DEFAULT_SOVEREIGNS_DIR = "sovereigns";
@@ -142,31 +143,12 @@ function synthesise(sovereigns: Sovereign[], outdir: string, example: boolean): 
   app.synth();
 }
 
-/**
- * cdktf records where each of its thousands of tokens was created by
- * capturing and formatting a full stack trace on a plain object; that was
- * 29% of synthesis time (node --cpu-prof, 100 Sovereigns). While `fn` runs,
- * such captures give the stack "" at once, without collecting frames (they
- * would format to "" anyway), so cdktf keeps no creation trace; real Errors
- * keep V8's usual `Name: message\n    at …` stack. Both hooks are restored
- * when `fn` returns or throws.
- */
+/** Runs `fn` with {@link installCheapTokenTraces}, restored when it returns or throws. */
 export function withCheapTokenTraces<T>(fn: () => T): T {
-  const previous = Error.prepareStackTrace;
-  const capture = Error.captureStackTrace;
-  Error.prepareStackTrace = (error: unknown, frames: NodeJS.CallSite[]) => {
-    if (!(error instanceof Error)) return "";
-    if (previous) return previous(error, frames);
-    return [`${error.name}: ${error.message}`, ...frames.map((frame) => `    at ${frame}`)].join("\n");
-  };
-  Error.captureStackTrace = (target: object, constructorOpt?: Function) => {
-    if (target instanceof Error) capture(target, constructorOpt);
-    else Object.defineProperty(target, "stack", { value: "", writable: true, configurable: true });
-  };
+  const restore = installCheapTokenTraces();
   try {
     return fn();
   } finally {
-    Error.prepareStackTrace = previous;
-    Error.captureStackTrace = capture;
+    restore();
   }
 }

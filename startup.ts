@@ -8,26 +8,18 @@
  * conversion in the app): the bundle shrank from 1.67 to 1.22 MB.
  */
 import * as z from "zod";
+import { installCheapTokenTraces } from "./traces";
 
 // zod compiles a parser per object schema with `new Function` on first use.
 // That code is not in the bundle's V8 code cache and a run parses each schema
 // a handful of times, so interpreting is cheaper; results are the same.
 z.config({ jitless: true });
 
-const previous = Error.prepareStackTrace;
+// The token creation traces cdktf's own modules capture while they load
+// cost nothing until endLoadPhase() (app.ts does the same during synthesis).
+const restoreTraces = installCheapTokenTraces();
 
-// cdktf records where each token was created by capturing and formatting a
-// full stack trace on a plain object, also for the tokens its own modules
-// create while loading. Until endLoadPhase(), such captures format to ""
-// (app.ts does the same during synthesis); real Errors keep V8's usual
-// `Name: message\n    at …` stack.
-Error.prepareStackTrace = (error: unknown, frames: NodeJS.CallSite[]) => {
-  if (!(error instanceof Error)) return "";
-  if (previous) return previous(error, frames);
-  return [`${error.name}: ${error.message}`, ...frames.map((frame) => `    at ${frame}`)].join("\n");
-};
-
-/** Restores stack-trace formatting once the app's modules have loaded. */
+/** Ends the load phase: stack captures work as usual again. */
 export function endLoadPhase(): void {
-  Error.prepareStackTrace = previous;
+  restoreTraces();
 }

@@ -32,19 +32,23 @@ const ENTRIES = {
 const LAZY_PACKAGES = ["archiver", "semver", "child_process"];
 const LAZY_NAMESPACE = "lazy-package";
 
-/** esbuild plugin: `require(<lazy package>)` from cdktf's own code gets the stand-in. */
-const lazyPackages = {
-  name: "lazy-packages",
+/**
+ * esbuild plugin: `require(<lazy package>)` from cdktf's own code gets the
+ * stand-in, and `require("assert")` gets {@link assertStandIn}.
+ */
+const cdktfStandIns = {
+  name: "cdktf-stand-ins",
   setup(b) {
     // Where the bundle finds cdktf's dependencies, relative to itself: dist/ and node_modules/ move together.
     const cdktfDir = path.dirname(require.resolve("cdktf/package.json", { paths: [root] }));
     const fromBundle = path.relative(path.resolve(b.initialOptions.outdir ?? outdir), cdktfDir);
-    const filter = new RegExp(`^(${LAZY_PACKAGES.join("|")})$`);
+    const filter = new RegExp(`^(${[...LAZY_PACKAGES, "assert"].join("|")})$`);
     b.onResolve({ filter }, (args) => {
       if (!/[\\/]node_modules[\\/]cdktf[\\/]lib[\\/]/.test(args.importer)) return undefined;
       return { path: args.path, namespace: LAZY_NAMESPACE };
     });
     b.onLoad({ filter: /.*/, namespace: LAZY_NAMESPACE }, (args) => {
+      if (args.path === "assert") return { contents: assertStandIn(), loader: "js" };
       const name = JSON.stringify(args.path);
       const load = isBuiltin(args.path)
         ? `require(${name})`
@@ -76,7 +80,6 @@ module.exports = new Proxy(function ${name.replace(/\W/g, "_")}() {}, {
  * test, a failing one (and any other use) goes to node:assert itself, so
  * the error and its message are node:assert's.
  */
-const ASSERT_NAMESPACE = "passing-assert";
 function assertStandIn() {
   return `"use strict";
 let real;
@@ -91,18 +94,6 @@ module.exports = new Proxy(ok, {
 });
 `;
 }
-
-/** esbuild plugin: cdktf's `require("assert")` gets {@link assertStandIn}. */
-const passingAssert = {
-  name: "passing-assert",
-  setup(b) {
-    b.onResolve({ filter: /^assert$/ }, (args) => {
-      if (!/[\\/]node_modules[\\/]cdktf[\\/]lib[\\/]/.test(args.importer)) return undefined;
-      return { path: "assert", namespace: ASSERT_NAMESPACE };
-    });
-    b.onLoad({ filter: /.*/, namespace: ASSERT_NAMESPACE }, () => ({ contents: assertStandIn(), loader: "js" }));
-  },
-};
 
 /**
  * cdktf and constructs are CommonJS: esbuild gives every module importing
@@ -152,7 +143,7 @@ async function build(overrides = {}) {
     minifySyntax: true,
     legalComments: "none",
     loader: { ".sh": "text" },
-    plugins: [lazyPackages, passingAssert, packageFacades],
+    plugins: [cdktfStandIns, packageFacades],
     logLevel: "warning",
     ...overrides,
   };
@@ -176,7 +167,7 @@ function buildInChildProcess() {
   if (result.status !== 0) throw new Error("scripts/build.js failed (esbuild's messages are above)");
 }
 
-module.exports = { build, buildInChildProcess, lazyStandIn, assertStandIn, LAZY_PACKAGES, FACADE_PACKAGES };
+module.exports = { build, buildInChildProcess, lazyStandIn, assertStandIn, LAZY_PACKAGES };
 
 if (require.main === module) {
   // esbuild has already printed what went wrong.

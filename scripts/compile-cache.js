@@ -119,4 +119,4 @@ function requireWithCodeCache(filename, { cacheDir = DEFAULT_CACHE_DIR } = {}) {
   return { exports: mod.exports, hit, written, cacheFile };
 }
 
-module.exports = { requireWithCodeCache, cacheKey, DEFAULT_CACHE_DIR };
+module.exports = { requireWithCodeCache };

@@ -15,11 +15,11 @@ const ROOT = path.resolve(__dirname, "..");
 /** Suffix of the list of a bundle's inputs, next to the bundle. */
 const INPUTS_SUFFIX = ".inputs";
 
-/** `mtimeMs size path` of a file, or undefined when it is missing. */
-function entry(root, file) {
-  const stat = fs.statSync(path.join(root, file), { throwIfNoEntry: false });
-  return stat && `${stat.mtimeMs} ${stat.size} ${file}`;
-}
+/** A line of the list: `mtimeMs size path`. */
+const lineOf = (stat, file) => `${stat.mtimeMs} ${stat.size} ${file}`;
+/** The path of a line (it may hold spaces). */
+const fileOf = (line) => line.slice(line.indexOf(" ", line.indexOf(" ") + 1) + 1);
+const statOf = (root, file) => fs.statSync(path.join(root, file), { throwIfNoEntry: false });
 
 /** True when `bundle` (default dist/main.js) or any of its inputs differs from when it was built, or they are unknown. */
 function isStale({ bundle = path.join(ROOT, "dist", "main.js"), root = ROOT } = {}) {
@@ -31,8 +31,11 @@ function isStale({ bundle = path.join(ROOT, "dist", "main.js"), root = ROOT } = 
   }
   const lines = list.split("\n").filter((line) => line !== "");
   const self = path.relative(root, bundle);
-  if (!lines.some((line) => line.endsWith(` ${self}`))) return true;
-  return lines.some((line) => entry(root, line.slice(line.indexOf(" ", line.indexOf(" ") + 1) + 1)) !== line);
+  if (!lines.some((line) => fileOf(line) === self)) return true;
+  return lines.some((line) => {
+    const stat = statOf(root, fileOf(line));
+    return !stat || lineOf(stat, fileOf(line)) !== line;
+  });
 }
 
 /** Removes the list: until a build writes a new one, the bundle counts as stale. */
@@ -52,12 +55,12 @@ function writeInputs(bundle, inputs, { root = ROOT, startedMs = Infinity } = {})
   const files = [...new Set([self, ...inputs])].sort();
   const lines = [];
   for (const file of files) {
-    const stat = fs.statSync(path.join(root, file), { throwIfNoEntry: false });
+    const stat = statOf(root, file);
     if (!stat || (file !== self && stat.mtimeMs > startedMs)) {
       forgetInputs(bundle);
       return false;
     }
-    lines.push(`${stat.mtimeMs} ${stat.size} ${file}`);
+    lines.push(lineOf(stat, file));
   }
   fs.writeFileSync(bundle + INPUTS_SUFFIX, `${lines.join("\n")}\n`);
   return true;
