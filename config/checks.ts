@@ -73,14 +73,13 @@ export function checkCidr(value: string): string | undefined {
   const prefixText = value.slice(slash + 1);
   const v4Value = parseIPv4(address);
   const v4 = v4Value !== undefined;
-  const v6Value = v4 ? undefined : parseIPv6(address);
-  if (v4Value === undefined && v6Value === undefined) return "must be a CIDR like 203.0.113.0/24 or 2001:db8::/32 (the address part is not an IPv4 or IPv6 address)";
+  const value128 = v4Value ?? parseIPv6(address);
+  if (value128 === undefined) return "must be a CIDR like 203.0.113.0/24 or 2001:db8::/32 (the address part is not an IPv4 or IPv6 address)";
   const bits = v4 ? 32 : 128;
   if (!/^[0-9]{1,3}$/.test(prefixText) || Number(prefixText) > bits) {
     return `must have a prefix length from 0 to ${bits} after the '/'`;
   }
   const prefix = Number(prefixText);
-  const value128 = (v4Value ?? v6Value) as bigint;
   const hostMask = (1n << BigInt(bits - prefix)) - 1n;
   if ((value128 & hostMask) !== 0n) {
     const network = value128 & ~hostMask & ((1n << BigInt(bits)) - 1n);

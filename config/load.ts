@@ -180,8 +180,7 @@ export function loadSovereignSet(dir: string, only?: string): LoadedSovereigns {
     }
   }
 
-  const byStack = new Map<string, Sovereign[]>();
-  for (const s of sovereigns) byStack.set(s.stackName, [...(byStack.get(s.stackName) ?? []), s]);
+  const byStack = groupBy(sovereigns, (s) => s.stackName);
   for (const [stack, same] of byStack) {
     if (same.length < 2) continue;
     // Nobody can tell which file is the newcomer: name every one of them.
@@ -266,12 +265,7 @@ export function sovereignWarnings(sovereigns: readonly Sovereign[]): SovereignFi
     });
   }
   // Hetzner refuses a second SSH key with the same fingerprint in one project.
-  const byKey = new Map<string, Sovereign[]>();
-  for (const s of sovereigns) {
-    const key = s.ssh.publicKey.trim().split(/\s+/).slice(0, 2).join(" ");
-    byKey.set(key, [...(byKey.get(key) ?? []), s]);
-  }
-  for (const same of byKey.values()) {
+  for (const same of groupBy(sovereigns, (s) => s.ssh.publicKey.trim().split(/\s+/).slice(0, 2).join(" ")).values()) {
     if (same.length < 2) continue;
     for (const s of same) {
       warnings.push({
@@ -481,4 +475,16 @@ function editDistance(a: string, b: string): number {
     }
   }
   return row[b.length];
+}
+
+/** `items` grouped by `key`, in first-seen order. */
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
 }

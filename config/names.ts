@@ -52,6 +52,11 @@ const RFC1123_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
  */
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
+/** True when `name` can be a Kubernetes node name (a lowercase RFC 1123 subdomain of at most 253 characters). */
+export function isKubernetesNodeName(name: string): boolean {
+  return name.length <= 253 && DNS1123_SUBDOMAIN.test(name);
+}
+
 /** Undefined when `key` is a valid Hetzner label key, else what is wrong. */
 export function checkLabelKey(key: string): string | undefined {
   return LABEL_KEY_PATTERN.test(key) ? undefined : `label key ${JSON.stringify(key)} is not a valid Hetzner label key (optional prefix and '/', then 1-63 letters, digits, '-', '_', '.', alphanumeric at both ends)`;
@@ -72,7 +77,7 @@ export function checkLabelValue(value: string): string | undefined {
 export function checkServerName(name: string): string | undefined {
   const hostname = name.length <= 253 && name.split(".").every((label) => RFC1123_LABEL.test(label));
   if (!hostname) return `server name ${JSON.stringify(name)} is not an RFC 1123 host name (dot-separated labels of 1-63 letters, digits, '-', no '-' at either end)`;
-  if (!DNS1123_SUBDOMAIN.test(name)) return `server name ${JSON.stringify(name)} is not a Kubernetes node name (lowercase RFC 1123 subdomain)`;
+  if (!isKubernetesNodeName(name)) return `server name ${JSON.stringify(name)} is not a Kubernetes node name (lowercase RFC 1123 subdomain)`;
   return undefined;
 }
 

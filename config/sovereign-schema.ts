@@ -28,6 +28,7 @@ import {
   DEFAULT_SERVER_TYPES,
   EU_LOCATIONS,
   MAX_WORKERS,
+  SERVER_TYPE_FAMILIES,
   serverTypesIn,
 } from "./defaults";
 import { checkCidr, checkGitUrl, checkHttpsUrl, checkSshPublicKey } from "./checks";
@@ -368,17 +369,22 @@ export const sovereignFileSchema = z
           path: [role, "serverType"],
           message: `is a server type Hetzner deprecated on 2025-10-16 and no longer sells; use its successor (cx22..cx52 -> cx23..cx53, cpx11..cpx51 -> cpx12..cpx62), e.g. ${role === "workers" ? eu.workers : eu.controlPlane}`,
         });
-      } else if (/^(cx|cax)/.test(type) && !(EU_LOCATIONS as readonly string[]).includes(file.location)) {
+        continue;
+      }
+      // The family by its letters, so that an unknown cx99 still gets the EU message.
+      const family = SERVER_TYPE_FAMILIES.find((f) => f.family === /^[a-z]*/.exec(type)![0]);
+      const offered = serverTypesIn(file.location);
+      if (family && !family.locations.includes(file.location)) {
         ctx.addIssue({
           code: "custom",
           path: [role, "serverType"],
           message: `must be a cpx or ccx type in ${file.location}: Hetzner offers cx and cax only in ${EU_LOCATIONS.join(", ")} (e.g. ${role === "workers" ? elsewhere.workers : elsewhere.controlPlane})`,
         });
-      } else if (!serverTypesIn(file.location).includes(type)) {
+      } else if (!offered.includes(type)) {
         ctx.addIssue({
           code: "custom",
           path: [role, "serverType"],
-          message: `is not a server type Hetzner offers in ${file.location}; offered there: ${serverTypesIn(file.location).join(", ")}`,
+          message: `is not a server type Hetzner offers in ${file.location}; offered there: ${offered.join(", ")}`,
         });
       }
     }

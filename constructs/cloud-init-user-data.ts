@@ -3,6 +3,7 @@ import { Construct } from "constructs";
 import type { Password } from "@cdktf/provider-random/lib/password";
 import { ConstructPropError, UserDataTooLargeError } from "../config/errors";
 import type { Sovereign } from "../config/load";
+import { isKubernetesNodeName } from "../config/names";
 import { BootInput, CloudConfig, NodeRole, RUNTIME_STAND_INS_MAX, RuntimeValues, nodeCloudConfig, renderCloudConfig, resolveVersions, worstCaseBytesBound } from "../userdata";
 import type { HetznerLoadBalancer } from "./hetzner-load-balancer";
 import type { SovereignNetwork } from "./sovereign-network";
@@ -11,8 +12,6 @@ import type { SovereignVariables } from "./sovereign-variables";
 /** Hetzner's limit on a server's user_data. */
 export const USER_DATA_LIMIT_BYTES = 32 * 1024;
 
-/** A Kubernetes node name: a lowercase RFC 1123 subdomain of at most 253 characters. */
-export const NODE_NAME_PATTERN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** Props of {@link CloudInitUserData}. */
 export interface CloudInitUserDataProps {
@@ -54,7 +53,7 @@ export class CloudInitUserData extends Construct {
 
   constructor(scope: Construct, id: string, props: CloudInitUserDataProps) {
     super(scope, id);
-    if (props.sovereign.cloudController === "hcloud" && !NODE_NAME_PATTERN.test(props.serverName)) {
+    if (props.sovereign.cloudController === "hcloud" && !isKubernetesNodeName(props.serverName)) {
       throw new ConstructPropError(
         this.node.path,
         "serverName",

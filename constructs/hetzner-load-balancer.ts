@@ -145,8 +145,9 @@ export class HetznerLoadBalancer extends Construct {
 
 function inSubnet(ip: string, cidr: string): boolean {
   const [base, bits] = cidr.split("/");
-  if (parseIPv4(ip) === undefined) return false;
-  const offset = ipv4ToNumber(ip) - ipv4ToNumber(base);
+  const address = parseIPv4(ip);
+  if (address === undefined) return false;
+  const offset = Number(address) - ipv4ToNumber(base);
   // Exclude the network address, Hetzner's gateway (.1) and the broadcast address.
   return offset > 1 && offset < 2 ** (32 - Number(bits)) - 1;
 }
