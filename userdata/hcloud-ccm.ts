@@ -1,10 +1,10 @@
-import { Fn, Token } from "cdktf";
 import * as yaml from "js-yaml";
 import hcloudCcmInstallScript from "./scripts/hcloud-ccm-install.sh";
 import { K3S_CLUSTER_CIDR } from "../config/defaults";
 import type { Fragment } from "./cloud-config";
 import type { BootInput } from "./boot-input";
 import { DEADLINES, PATHS } from "./paths";
+import { base64 } from "./private/base64";
 import { scriptFile } from "./private/shell";
 
 /**
@@ -66,11 +66,6 @@ export interface OpaqueSecret {
   readonly metadata: { readonly name: string; readonly namespace: string };
   readonly type: "Opaque";
   readonly data: { readonly token: string; readonly network: string };
-}
-
-/** base64 of a value: Terraform's base64encode when it exists only at apply, computed here for stand-ins. */
-function base64(value: string): string {
-  return Token.isUnresolved(value) ? Fn.base64encode(value) : Buffer.from(value, "utf8").toString("base64");
 }
 
 /**

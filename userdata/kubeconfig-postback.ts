@@ -19,9 +19,9 @@ export interface PostbackSettings {
  * kubeconfig (it is the step's secret file). Returns no fragment when
  * postback is off.
  */
-export function kubeconfigPostbackSteps(input: BootInput): Fragment[] {
+export function kubeconfigPostbackStep(input: BootInput): Fragment | undefined {
   const postback = input.sovereign.postback;
-  if (!postback) return [];
+  if (!postback) return undefined;
   // Shipped without its header (about 950 bytes of the first server's
   // capped user data): the README's troubleshooting section lists the
   // overrides an operator re-sending by hand may need.
@@ -31,7 +31,7 @@ export function kubeconfigPostbackSteps(input: BootInput): Fragment[] {
     deploymentId: postback.deploymentId,
     loadBalancerIpv4: input.runtime.loadBalancerPublicIpv4,
   };
-  const send: Fragment = {
+  return {
     step: "kubeconfig-postback",
     files: [
       { path: PATHS.postbackSettings, content: `${JSON.stringify(settings, null, 2)}\n`, permissions: "0600", runtime: true },
@@ -40,5 +40,4 @@ export function kubeconfigPostbackSteps(input: BootInput): Fragment[] {
     ],
     command: ["env", `POSTBACK_DEADLINE_SEC=${DEADLINES.postbackSec}`, script.path],
   };
-  return [send];
 }

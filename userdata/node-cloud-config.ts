@@ -22,7 +22,7 @@ import { fluxBootstrapStep } from "./flux-bootstrap";
 import { hardeningStep } from "./hardening";
 import { hcloudCcmStep } from "./hcloud-ccm";
 import { k3sStep } from "./k3s";
-import { kubeconfigPostbackSteps } from "./kubeconfig-postback";
+import { kubeconfigPostbackStep } from "./kubeconfig-postback";
 import { metadataPolicyStep } from "./metadata-policy";
 import { PATHS } from "./paths";
 import { prepStep } from "./prep";
@@ -36,7 +36,7 @@ export function nodeSteps(input: BootInput): Fragment[] {
   if (input.role === "first-server") {
     // The metadata policy comes first after Cilium: once the cloud controller
     // initialises the node, pods get scheduled, and none may precede it.
-    steps.push(apiReadyStep(), ...kubeconfigPostbackSteps(input), ciliumStep(input), metadataPolicyStep(), hcloudCcmStep(input));
+    steps.push(apiReadyStep(), kubeconfigPostbackStep(input), ciliumStep(input), metadataPolicyStep(), hcloudCcmStep(input));
     steps.push(defaultStorageClassStep(input), fluxStep(input), pullSecretStep(input), fluxBootstrapStep(input));
   }
   steps.push(completeStep());

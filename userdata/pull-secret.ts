@@ -4,6 +4,7 @@ import { REGISTRY_SERVER } from "../config/defaults";
 import type { Fragment } from "./cloud-config";
 import type { BootInput } from "./boot-input";
 import { PATHS } from "./paths";
+import { base64 } from "./private/base64";
 
 /** Name and namespace of the pull Secret the GitOps tree's HelmRepositories reference. */
 export const PULL_SECRET = { name: "ghcr-pull", namespace: "flux-system" } as const;
@@ -20,13 +21,10 @@ export interface DockerConfigSecret {
 /** `.dockerconfigjson`, base64: Terraform's jsonencode and base64encode, since the token exists only at apply. */
 export function dockerConfigJson(username: string, token: string): string {
   if (Token.isUnresolved(token)) {
-    return Fn.base64encode(
-      Fn.jsonencode({ auths: { [REGISTRY_SERVER]: { username, password: token, auth: Fn.base64encode(Fn.join(":", [username, token])) } } }),
-    );
+    return base64(Fn.jsonencode({ auths: { [REGISTRY_SERVER]: { username, password: token, auth: base64(Fn.join(":", [username, token])) } } }));
   }
   // Stand-in values (size budget, tests): the same encoding, computed here.
-  const auth = Buffer.from(`${username}:${token}`).toString("base64");
-  return Buffer.from(JSON.stringify({ auths: { [REGISTRY_SERVER]: { auth, password: token, username } } })).toString("base64");
+  return base64(JSON.stringify({ auths: { [REGISTRY_SERVER]: { auth: base64(`${username}:${token}`), password: token, username } } }));
 }
 
 /** The pull Secret manifest. */

@@ -11,10 +11,11 @@
  *   template syntax and cdktf does not escape literal text. Every literal
  *   fragment is escaped (`$${`, `%%{`); tokens stay as they are.
  */
-import { Fn, Token } from "cdktf";
+import { Token } from "cdktf";
 import * as yaml from "js-yaml";
 import { gzipSync } from "zlib";
 import type { CloudConfig, WriteFile } from "./cloud-config";
+import { base64 } from "./private/base64";
 
 const TOKEN_START = "${TfToken[";
 const TOKEN_END = "]}";
@@ -87,13 +88,11 @@ function renderFile(file: WriteFile, options: RenderOptions): Record<string, unk
   if (file.compress) {
     if (file.runtime) throw new Error(`${file.path}: runtime content cannot be compressed (Terraform would have to gzip it)`);
     content = { encoding: "gz+b64", content: compressed(file.content) };
-  } else if (file.runtime && tokens) {
-    if (!options.materialize) throw new Error(`${file.path}: rendering values known only at apply time needs a materialize function`);
-    // Terraform evaluates the content (a template string in JSON), then encodes it.
-    content = { encoding: "b64", content: Fn.base64encode(options.materialize(escapeTerraformTemplate(file.content), file.path)) };
   } else if (file.runtime) {
-    // Stand-in literals (size budget, tests): the same encoding, here.
-    content = { encoding: "b64", content: Buffer.from(file.content, "utf8").toString("base64") };
+    if (tokens && !options.materialize) throw new Error(`${file.path}: rendering values known only at apply time needs a materialize function`);
+    // With tokens, Terraform evaluates the content (a template string in JSON),
+    // then encodes it; stand-in literals (size budget, tests) are encoded here.
+    content = { encoding: "b64", content: base64(tokens ? options.materialize!(escapeTerraformTemplate(file.content), file.path) : file.content) };
   }
   return {
     path: file.path,

@@ -84,12 +84,13 @@ export const DOWNLOADS = {
 
 /** The Sovereign's versions: its overrides over the pinned defaults. */
 export function resolveVersions(s: Pick<Sovereign, "k3s" | "versions">): Versions {
+  const flux = s.versions.flux ?? DEFAULT_FLUX_VERSION;
   return {
     k3s: s.k3s.version,
     helm: s.versions.helm ?? DEFAULT_HELM,
     cilium: s.versions.cilium ?? DEFAULT_CILIUM,
     hcloudCcm: s.versions.hcloudCcm ?? DEFAULT_HCLOUD_CCM,
-    flux: s.versions.flux ?? DEFAULT_FLUX_VERSION,
-    fluxChart: FLUX_CHART_BY_RELEASE[s.versions.flux ?? DEFAULT_FLUX_VERSION],
+    flux,
+    fluxChart: FLUX_CHART_BY_RELEASE[flux],
   };
 }

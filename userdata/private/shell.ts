@@ -1,8 +1,6 @@
 /**
  * Shell scripts ship to servers without their comment lines: user data is
  * limited (Hetzner: 32 KiB) and the documented source is in this repository.
- * A script may keep its header (the comment block after the shebang) when
- * operators on the node need it, as the postback script's list of overrides.
  */
 import type { WriteFile } from "../cloud-config";
 import { scriptPath } from "../paths";
@@ -12,8 +10,8 @@ export function sourceNote(name: string): string {
   return `# userdata/scripts/${name} (sovereign-cdktf)`;
 }
 
-/** The script without full-line comments and blank lines; the shebang (and optionally the header) kept. */
-export function stripShellComments(script: string, name: string, options: { keepHeader?: boolean } = {}): string {
+/** The script without full-line comments and blank lines; the shebang kept. */
+export function stripShellComments(script: string, name: string): string {
   if (/<<-?\s*['"]?\w/.test(script)) {
     // A here-document's body may hold lines starting with '#': refuse rather than corrupt it.
     throw new Error(`${name}: scripts delivered to servers must not use here-documents`);
@@ -23,9 +21,6 @@ export function stripShellComments(script: string, name: string, options: { keep
   let i = 0;
   if (lines[0]?.startsWith("#!")) out.push(lines[i++]);
   out.push(sourceNote(name));
-  if (options.keepHeader) {
-    while (i < lines.length && /^#/.test(lines[i])) out.push(lines[i++]);
-  }
   for (; i < lines.length; i++) {
     const line = lines[i];
     if (/^\s*#/.test(line) || /^\s*$/.test(line)) continue;
@@ -35,6 +30,6 @@ export function stripShellComments(script: string, name: string, options: { keep
 }
 
 /** A boot script as a file under /usr/local/lib/catalyst (or `path`), comments stripped, delivered compressed. */
-export function scriptFile(name: string, source: string, options: { keepHeader?: boolean; path?: string } = {}): WriteFile {
-  return { path: options.path ?? scriptPath(name), content: stripShellComments(source, name, options), permissions: "0755", compress: true };
+export function scriptFile(name: string, source: string, options: { path?: string } = {}): WriteFile {
+  return { path: options.path ?? scriptPath(name), content: stripShellComments(source, name), permissions: "0755", compress: true };
 }
