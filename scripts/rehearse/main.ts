@@ -5,7 +5,6 @@
  * arguments, runs the rehearsal set (rehearsal/sovereigns/); with a stack,
  * boots its servers (or the one named) with the checks of their role.
  */
-import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
@@ -21,7 +20,7 @@ import type { FakesControl } from "./fakes-control";
 import { NETWORK } from "./network";
 import { parseCloudConfig } from "./records";
 import { ROOT } from "./root";
-import { defaultScenarios, Scenario, serverScenario } from "./scenarios";
+import { ACCEPTS_PREVIEW_BEARER, defaultScenarios, Scenario, serverScenario } from "./scenarios";
 import { buildSite, downloadHosts, Site } from "./site";
 import { EXAMPLES, findSovereignFile, REHEARSAL_SOVEREIGNS, rehearsalUserData } from "./sovereigns";
 import { DEFAULT_CLOUD_CONTROLLER, DEFAULT_K3S_VERSION } from "../../config/defaults";
@@ -115,7 +114,7 @@ async function runOne(p: Planned, lowerDirs: (image: Scenario["image"]) => strin
     serve: {},
     cacerts: "answer",
     ...(p.apiHost && p.deploymentId
-      ? { api: { host: p.apiHost, basePath: p.apiBasePath ?? "", deployments: { [p.deploymentId]: { bearerSha256: sha256hex(PREVIEW_SECRETS.kubeconfig_bearer_token) } } } }
+      ? { api: { host: p.apiHost, basePath: p.apiBasePath ?? "", deployments: { [p.deploymentId]: ACCEPTS_PREVIEW_BEARER } } }
       : {}),
   };
   if (p.scenario.control) control = p.scenario.control(control, site);
@@ -177,10 +176,6 @@ async function runOne(p: Planned, lowerDirs: (image: Scenario["image"]) => strin
   }
   if (failures.length === 0 && !process.env.REHEARSAL_KEEP_LOGS) fs.rmSync(logDir, { recursive: true, force: true });
   return { planned: p, ok: failures.length === 0, bootSec, failures, logDir };
-}
-
-function sha256hex(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
 }
 
 function table(outcomes: readonly Outcome[]): string {

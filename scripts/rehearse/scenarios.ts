@@ -7,7 +7,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import * as c from "./checks";
 import type { Check } from "./checks";
-import type { FakesControl } from "./fakes-control";
+import type { FakeDeployment, FakesControl } from "./fakes-control";
 import { resendCommands, resumeCommands } from "./readme";
 import { PREVIEW_SECRETS } from "../preview-user-data";
 import { createHash } from "crypto";
@@ -41,7 +41,8 @@ export interface Scenario {
   readonly followUp?: FollowUp;
 }
 
-const sha256hex = (text: string) => createHash("sha256").update(text).digest("hex");
+/** A deployment of the fake API that accepts the bearer the user data carries (the preview's stand-in). */
+export const ACCEPTS_PREVIEW_BEARER: FakeDeployment = { bearerSha256: createHash("sha256").update(PREVIEW_SECRETS.kubeconfig_bearer_token).digest("hex") };
 
 /** Checks every server passes after a good boot. */
 function everyServer(): Check[] {
@@ -87,7 +88,7 @@ export const readmeResend: FollowUp = {
   run: async (ctx, setControl) => {
     setControl((control) => ({
       ...control,
-      api: control.api && { ...control.api, deployments: Object.fromEntries(Object.keys(control.api.deployments).map((id) => [id, { bearerSha256: sha256hex(PREVIEW_SECRETS.kubeconfig_bearer_token) }])) },
+      api: control.api && { ...control.api, deployments: Object.fromEntries(Object.keys(control.api.deployments).map((id) => [id, ACCEPTS_PREVIEW_BEARER])) },
     }));
     for (const command of resendCommands(fs.readFileSync(path.join(ROOT, "README.md"), "utf8"))) {
       const input = command.includes("/dev/stdin") ? `${PREVIEW_SECRETS.kubeconfig_bearer_token}\n` : undefined;
