@@ -23,7 +23,9 @@ import { ROOT } from "./root";
 import { ACCEPTS_PREVIEW_BEARER, defaultScenarios, Scenario, serverScenario } from "./scenarios";
 import { buildSite, downloadHosts, Site } from "./site";
 import { EXAMPLES, findSovereignFile, REHEARSAL_SOVEREIGNS, rehearsalUserData } from "./sovereigns";
-import { DEFAULT_CLOUD_CONTROLLER, DEFAULT_K3S_VERSION } from "../../config/defaults";
+import { CloudController, DEFAULT_K3S_VERSION } from "../../config/defaults";
+import { SovereignFileError, formatProblem } from "../../config/errors";
+import { loadSovereignFile, Sovereign } from "../../config/load";
 import { PATHS } from "../../userdata/paths";
 
 /** Host names the container resolves to the fakes (the provisioning API's are added per Sovereign). */
@@ -45,7 +47,7 @@ interface Planned {
   readonly apiHost?: string;
   readonly apiBasePath?: string;
   readonly deploymentId?: string;
-  readonly cloudController: "hcloud" | "k3s";
+  readonly cloudController: CloudController;
 }
 
 /** One line of the table. */
@@ -84,11 +86,10 @@ function plan(scenarios: readonly Scenario[], site: Site): Planned[] {
     const file = fs.existsSync(scenario.sovereign) ? scenario.sovereign : path.join(REHEARSAL_SOVEREIGNS, `${scenario.sovereign}.yaml`);
     const key = `${file}|${scenario.change ? scenario.name : ""}`;
     if (!cache.has(key)) cache.set(key, rehearsalUserData(file, site.versions, scenario.change && ((doc) => scenario.change!(doc, site.versions))));
-    const { stack, servers } = cache.get(key)!;
+    const { stack, servers, sovereign } = cache.get(key)!;
     const chosen = servers.find((s) => s.server.endsWith(`-${scenario.server}`) || s.server === scenario.server);
     if (!chosen) throw new Error(`${file}: no server ${scenario.server} (servers: ${servers.map((s) => s.server).join(", ")})`);
-    const doc = yaml.load(fs.readFileSync(file, "utf8")) as { postback?: { deploymentId?: string; apiUrl?: string }; cloudController?: "hcloud" | "k3s" };
-    const api = doc.postback ? new URL(doc.postback.apiUrl ?? "https://console.openova.io/sovereign") : undefined;
+    const api = sovereign.postback && new URL(sovereign.postback.apiUrl);
     return {
       id: `b${i + 1}`,
       scenario,
@@ -97,8 +98,8 @@ function plan(scenarios: readonly Scenario[], site: Site): Planned[] {
       userData: chosen.userData,
       apiHost: api?.hostname,
       apiBasePath: api?.pathname.replace(/\/+$/, ""),
-      deploymentId: doc.postback?.deploymentId,
-      cloudController: doc.cloudController ?? DEFAULT_CLOUD_CONTROLLER,
+      deploymentId: sovereign.postback?.deploymentId,
+      cloudController: sovereign.cloudController,
     };
   });
 }
@@ -206,14 +207,21 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`rehearse: no Sovereign file for ${stackArg}\n`);
       return 2;
     }
-    const doc = yaml.load(fs.readFileSync(file, "utf8")) as { controlPlane?: { ha?: boolean }; workers?: { count?: number } };
-    const servers = ["cp-1", ...(doc.controlPlane?.ha ? ["cp-2", "cp-3"] : []), ...Array.from({ length: doc.workers?.count ?? 0 }, (_, i) => `worker-${i + 1}`)];
+    let sovereign: Sovereign;
+    try {
+      sovereign = loadSovereignFile(file);
+    } catch (err) {
+      if (!(err instanceof SovereignFileError)) throw err;
+      for (const problem of err.problems) process.stderr.write(`rehearse: error: ${formatProblem(problem)}\n`);
+      return 1;
+    }
+    const servers = ["cp-1", ...(sovereign.controlPlane.ha ? ["cp-2", "cp-3"] : []), ...Array.from({ length: sovereign.workers.count }, (_, i) => `worker-${i + 1}`)];
     const chosen = serverArg ? servers.filter((s) => s === serverArg || serverArg.endsWith(`-${s}`)) : servers;
     if (chosen.length === 0) {
       process.stderr.write(`rehearse: no server ${serverArg} in ${stackArg}; servers: ${servers.join(", ")}\n`);
       return 2;
     }
-    scenarios = chosen.map((s) => serverScenario(file, s, s === "cp-1" ? "first-server" : s.startsWith("cp-") ? "joining-server" : "agent"));
+    scenarios = chosen.map((s) => serverScenario(sovereign, s, s === "cp-1" ? "first-server" : s.startsWith("cp-") ? "joining-server" : "agent"));
   }
 
   // REHEARSAL_ONLY=<regular expression>: only the scenarios whose "<server> / <name>" matches.

@@ -4,7 +4,6 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import * as yaml from "js-yaml";
 import * as c from "./checks";
 import type { Check } from "./checks";
 import type { FakeDeployment, FakesControl } from "./fakes-control";
@@ -14,6 +13,7 @@ import { createHash } from "crypto";
 import { ROOT } from "./root";
 import { FAKES_DIR, PinnedVersions, Site, siteKey } from "./site";
 import { DOWNLOADS } from "../../userdata/versions";
+import type { Sovereign } from "../../config/load";
 
 /** Runs after the first checks, inside the still-running container; returns the checks of its outcome. */
 export interface FollowUp {
@@ -191,15 +191,14 @@ export function defaultScenarios(): Scenario[] {
 }
 
 /** The scenario for one server a user names: a plain boot with the checks of its role. */
-export function serverScenario(sovereign: string, server: string, role: c.CheckContext["role"]): Scenario {
-  const doc = yaml.load(fs.readFileSync(sovereign, "utf8")) as { postback?: unknown; registry?: { pullSecret?: boolean }; cloudController?: string };
+export function serverScenario(sovereign: Sovereign, server: string, role: c.CheckContext["role"]): Scenario {
   const checks: Check[] = everyServer();
   if (role === "first-server") {
     checks.push(c.ciliumValues, c.metadataPolicyApplied, c.orderBeforeFlux());
-    if (doc.cloudController !== "k3s") checks.push(c.ccmInstalled);
-    checks.push(...(doc.postback ? [c.onePostback, c.bearerGone] : [c.noPostback]));
-    if (doc.registry?.pullSecret !== false) checks.push(c.pullSecretApplied);
+    if (sovereign.cloudController !== "k3s") checks.push(c.ccmInstalled);
+    checks.push(...(sovereign.postback ? [c.onePostback, c.bearerGone] : [c.noPostback]));
+    if (sovereign.registry.pullSecret) checks.push(c.pullSecretApplied);
     checks.push(c.secretFilesGone("after the boot"));
   } else checks.push(c.waitedForCacerts);
-  return { name: "boot", sovereign, server, role, image: "packages", checks };
+  return { name: "boot", sovereign: sovereign.file, server, role, image: "packages", checks };
 }

@@ -8,9 +8,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { EvaluatedServer, EvaluationError } from "../evaluate-user-data";
-import { previewUserData } from "../preview-user-data";
-import { fileStem, filesNamed, listSovereignFiles } from "../../config/load";
+import { EvaluationError } from "../evaluate-user-data";
+import { PreviewedStack, previewUserData } from "../preview-user-data";
+import { fileStem, filesNamed, listSovereignFiles, loadSovereignFile, Sovereign } from "../../config/load";
 import { ROOT } from "./root";
 import type { PinnedVersions } from "./site";
 
@@ -31,18 +31,20 @@ export function findSovereignFile(name: string, dirs: readonly string[]): string
 
 /**
  * Every server's user data of `file` with the fakes pinned in `versions`
- * (and `change` applied to the document), as `npm run preview` evaluates it.
+ * (and `change` applied to the document), as `npm run preview` evaluates it,
+ * and the Sovereign of the copy that was evaluated.
  */
-export function rehearsalUserData(file: string, versions: PinnedVersions, change?: (doc: Record<string, any>) => void): { stack: string; servers: EvaluatedServer[] } {
+export function rehearsalUserData(file: string, versions: PinnedVersions, change?: (doc: Record<string, any>) => void): PreviewedStack & { sovereign: Sovereign } {
   const doc = yaml.load(fs.readFileSync(file, "utf8")) as Record<string, any>;
   doc.versions = { ...(doc.versions ?? {}), ...JSON.parse(JSON.stringify(versions)) };
   change?.(doc);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rehearse-sovereigns-"));
   try {
-    fs.writeFileSync(path.join(dir, path.basename(file)), yaml.dump(doc, { lineWidth: -1 }));
+    const copy = path.join(dir, path.basename(file));
+    fs.writeFileSync(copy, yaml.dump(doc, { lineWidth: -1 }));
     const previewed = previewUserData(fileStem(file), dir);
     if (typeof previewed === "number") throw new EvaluationError(`${file}: synthesis failed (see above)`);
-    return previewed;
+    return { ...previewed, sovereign: loadSovereignFile(copy) };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
