@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { STAND_INS } from "../evaluate-user-data";
-import { PREVIEW_SECRETS } from "../preview-user-data";
+import { chooseServers, PREVIEW_SECRETS } from "../preview-user-data";
 import { startAptProxy } from "./apt-proxy";
 import { ACTIVE, Boot, reapStale, RUN_DIR_PREFIX } from "./boot";
 import { makeCertificates } from "./ca";
@@ -87,7 +87,7 @@ function plan(scenarios: readonly Scenario[], site: Site): Planned[] {
     const key = `${file}|${scenario.change ? scenario.name : ""}`;
     if (!cache.has(key)) cache.set(key, rehearsalUserData(file, site.versions, scenario.change && ((doc) => scenario.change!(doc, site.versions))));
     const { stack, servers, sovereign } = cache.get(key)!;
-    const chosen = servers.find((s) => s.server.endsWith(`-${scenario.server}`) || s.server === scenario.server);
+    const [chosen] = chooseServers(servers, scenario.server);
     if (!chosen) throw new Error(`${file}: no server ${scenario.server} (servers: ${servers.map((s) => s.server).join(", ")})`);
     const api = sovereign.postback && new URL(sovereign.postback.apiUrl);
     return {
