@@ -390,7 +390,7 @@ export interface BeforeFlux {
 const applies = (file: string) => (c: RecordedCall) => c.tool === "k3s" && argvHas(c, "apply") && c.argv.includes(file);
 
 /** What must precede the Flux bootstrap, in this order. */
-export const BEFORE_FLUX: readonly BeforeFlux[] = [
+const BEFORE_FLUX: readonly BeforeFlux[] = [
   { what: "readiness probe (get --raw /readyz)", matches: (c) => c.tool === "k3s" && argvHas(c, "--raw", "/readyz") },
   { what: "helm install of cilium", matches: (c) => c.tool === "helm" && argvHas(c, "upgrade", "cilium") },
   { what: "cilium rollout wait", matches: (c) => c.tool === "k3s" && argvHas(c, "rollout", "daemonset/cilium") },
