@@ -62,18 +62,28 @@ function everyServer(): Check[] {
   ];
 }
 
+const readme = () => fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+
+/**
+ * Runs the README's `commands` in the container in turn (`input` on the
+ * stdin of those it gives one for), each with its output appended to `log`
+ * in the boot's logs; the first failure, or undefined.
+ */
+async function runReadmeCommands(ctx: c.CheckContext, log: string, commands: readonly string[], timeoutSec: number, input?: (command: string) => string | undefined): Promise<string | undefined> {
+  for (const command of commands) {
+    const r = await ctx.boot.run(["/bin/sh", "-c", command], { input: input?.(command), timeoutSec });
+    fs.appendFileSync(path.join(ctx.boot.spec.logDir, log), `$ ${command}\n${r.stdout}${r.stderr}(exit ${r.code})\n`);
+    if (r.code !== 0) return `\`${command}\` exited ${r.code}: ${(r.stderr || r.stdout).trim().split("\n").slice(-2).join(" | ").slice(0, 300)}`;
+  }
+  return undefined;
+}
+
 /** The README's resume procedure, run literally inside the container after the cause is fixed. */
-export const readmeResume = (step: string): FollowUp => ({
+const readmeResume = (step: string): FollowUp => ({
   name: "README resume procedure",
   run: async (ctx, setControl) => {
     setControl((control) => ({ ...control, serve: {} }));
-    const commands = resumeCommands(fs.readFileSync(path.join(ROOT, "README.md"), "utf8"), step);
-    for (const command of commands) {
-      const r = await ctx.boot.sh(command, 900);
-      fs.appendFileSync(path.join(ctx.boot.spec.logDir, "resume.log"), `$ ${command}\n${r.stdout}${r.stderr}(exit ${r.code})\n`);
-      if (r.code !== 0) return `\`${command}\` exited ${r.code}: ${(r.stderr || r.stdout).trim().split("\n").slice(-2).join(" | ").slice(0, 300)}`;
-    }
-    return undefined;
+    return runReadmeCommands(ctx, "resume.log", resumeCommands(readme(), step), 900);
   },
   checks: [c.completeInOrder, c.onePostback, c.bearerGone, c.pullSecretApplied, c.secretFilesGone("after the resume"), c.secretFilesPrivate],
 });
@@ -83,20 +93,16 @@ export const readmeResume = (step: string): FollowUp => ({
  * the README's by-hand re-send runs inside the container, the bearer pasted
  * on stdin as an operator would.
  */
-export const readmeResend: FollowUp = {
+const readmeResend: FollowUp = {
   name: "README re-send by hand",
   run: async (ctx, setControl) => {
     setControl((control) => ({
       ...control,
       api: control.api && { ...control.api, deployments: Object.fromEntries(Object.keys(control.api.deployments).map((id) => [id, ACCEPTS_PREVIEW_BEARER])) },
     }));
-    for (const command of resendCommands(fs.readFileSync(path.join(ROOT, "README.md"), "utf8"))) {
-      const input = command.includes("/dev/stdin") ? `${PREVIEW_SECRETS.kubeconfig_bearer_token}\n` : undefined;
-      const r = await ctx.boot.run(["/bin/sh", "-c", command], { input, timeoutSec: 300 });
-      fs.appendFileSync(path.join(ctx.boot.spec.logDir, "resend.log"), `$ ${command}\n${r.stdout}${r.stderr}(exit ${r.code})\n`);
-      if (r.code !== 0) return `\`${command}\` exited ${r.code}: ${(r.stderr || r.stdout).trim().split("\n").slice(-2).join(" | ").slice(0, 300)}`;
-    }
-    return undefined;
+    return runReadmeCommands(ctx, "resend.log", resendCommands(readme()), 300, (command) =>
+      command.includes("/dev/stdin") ? `${PREVIEW_SECRETS.kubeconfig_bearer_token}\n` : undefined,
+    );
   },
   checks: [c.resentOnce, c.bearerGone],
 };
