@@ -155,18 +155,16 @@ async function runOne(p: Planned, lowerDirs: (image: Scenario["image"]) => strin
       cloudController: p.cloudController,
     };
     if (waited === "finished") {
-      for (const check of p.scenario.checks) {
-        const why = await check.run(ctx).catch((e: Error) => `error: ${e.message}`);
-        if (why) failures.push(`${check.name}: ${why}`);
-      }
+      /** Runs one check (or the follow-up); what went wrong is a failure named `name`. */
+      const verify = async (name: string, run: () => Promise<string | undefined>) => {
+        const why = await run().catch((e: Error) => `error: ${e.message}`);
+        if (why) failures.push(`${name}: ${why}`);
+      };
+      for (const check of p.scenario.checks) await verify(check.name, () => check.run(ctx));
       const followUp = p.scenario.followUp;
       if (followUp) {
-        const why = await followUp.run(ctx, (change) => boot.setControl((control = change(control)))).catch((e: Error) => `error: ${e.message}`);
-        if (why) failures.push(`${followUp.name}: ${why}`);
-        for (const check of followUp.checks) {
-          const w = await check.run(ctx).catch((e: Error) => `error: ${e.message}`);
-          if (w) failures.push(`after ${followUp.name}: ${check.name}: ${w}`);
-        }
+        await verify(followUp.name, () => followUp.run(ctx, (change) => boot.setControl((control = change(control)))));
+        for (const check of followUp.checks) await verify(`after ${followUp.name}: ${check.name}`, () => check.run(ctx));
       }
     }
     await boot.collectLogs().catch((e: Error) => failures.push(`collecting logs: ${e.message}`));
