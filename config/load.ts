@@ -209,23 +209,23 @@ export function loadSovereigns(dir: string, only?: string): Sovereign[] {
 }
 
 /**
- * The files SOVEREIGN names: by file stem without reading anything, else by
- * stack name, read leniently (a file that cannot be parsed, or has no
- * string fqdn, cannot be the one meant and is passed over).
+ * The files of `files` that `name` names, as SOVEREIGN selects: by file stem
+ * without reading anything, else by stack name, read leniently (a file that
+ * cannot be parsed, or has no string fqdn, cannot be the one meant and is
+ * passed over). Empty when none is named so.
  */
+export function filesNamed(files: readonly string[], name: string): string[] {
+  const byStem = files.filter((f) => fileStem(f) === name);
+  return byStem.length > 0 ? byStem : files.filter((f) => stackNameOf(f) === name);
+}
+
+/** {@link filesNamed}, or a SovereignFileError listing the known names. */
 function selectFiles(dir: string, files: string[], only: string): string[] {
-  const byStem = files.filter((f) => fileStem(f) === only);
-  if (byStem.length > 0) return byStem;
-  const known: string[] = [];
-  const byStack: string[] = [];
-  let unreadable = 0;
-  for (const file of files) {
-    const stack = stackNameOf(file);
-    if (stack === undefined) unreadable++;
-    else if (stack === only) byStack.push(file);
-    known.push(stack ? `${fileStem(file)} (${stack})` : fileStem(file));
-  }
-  if (byStack.length > 0) return byStack;
+  const selected = filesNamed(files, only);
+  if (selected.length > 0) return selected;
+  const stacks = files.map(stackNameOf);
+  const unreadable = stacks.filter((stack) => stack === undefined).length;
+  const known = files.map((file, i) => (stacks[i] ? `${fileStem(file)} (${stacks[i]})` : fileStem(file)));
   const note = unreadable > 0 ? `; ${unreadable} file(s) could not be read, so their stack names are unknown (run without SOVEREIGN to see why)` : "";
   throw new SovereignFileError([
     { file: dir, path: "", message: `has no Sovereign named ${quoteValue(only)} (SOVEREIGN selects by file name without .yaml or by stack name); known: ${known.join(", ")}${note}` },

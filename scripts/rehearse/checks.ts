@@ -370,17 +370,12 @@ export const metadataPolicyApplied = check("the metadata-service deny policy app
 });
 
 export const ciliumValues = check("Cilium's Helm values are the user data's, from the verified chart", async (ctx) => {
-  const install = calls(ctx.boot).find((c) => c.tool === "helm" && argvHas(c, "upgrade", "cilium"));
-  if (!install) return "helm never installed cilium";
-  const intended = ctx.cloudConfig.files.get(PATHS.ciliumValues)?.content;
-  if (!intended) return `the user data writes no ${PATHS.ciliumValues}`;
-  if (install.files.length !== 1 || install.files[0] !== intended) return "helm got other values than the user data's";
-  const v = yaml.load(install.files[0]) as Record<string, any>;
-  const wrong: string[] = [];
-  if (v.kubeProxyReplacement !== true) wrong.push("kubeProxyReplacement");
-  if (v.k8sServiceHost !== "127.0.0.1" || v.k8sServicePort !== 6444) wrong.push(`API ${v.k8sServiceHost}:${v.k8sServicePort} (want 127.0.0.1:6444)`);
-  if (v.ipam?.mode !== "kubernetes") wrong.push("ipam.mode");
-  if (install.chartSha256 !== ctx.chartSha256) wrong.push(`chart sha256 ${install.chartSha256} (pinned ${ctx.chartSha256})`);
+  const { install, wrong } = helmInstall(ctx, "cilium", PATHS.ciliumValues, ctx.chartSha256);
+  if (!install) return wrong.join("; ");
+  const v = yaml.load(install.files[0] ?? "") as Record<string, any>;
+  if (v?.kubeProxyReplacement !== true) wrong.push("kubeProxyReplacement");
+  if (v?.k8sServiceHost !== "127.0.0.1" || v?.k8sServicePort !== 6444) wrong.push(`API ${v?.k8sServiceHost}:${v?.k8sServicePort} (want 127.0.0.1:6444)`);
+  if (v?.ipam?.mode !== "kubernetes") wrong.push("ipam.mode");
   return wrong.length === 0 ? undefined : wrong.join("; ");
 });
 
@@ -395,7 +390,7 @@ export interface BeforeFlux {
 const applies = (file: string) => (c: RecordedCall) => c.tool === "k3s" && argvHas(c, "apply") && c.argv.includes(file);
 
 /** What must precede the Flux bootstrap, in this order. */
-export const BEFORE_FLUX: readonly BeforeFlux[] = [
+const BEFORE_FLUX: readonly BeforeFlux[] = [
   { what: "readiness probe (get --raw /readyz)", matches: (c) => c.tool === "k3s" && argvHas(c, "--raw", "/readyz") },
   { what: "helm install of cilium", matches: (c) => c.tool === "helm" && argvHas(c, "upgrade", "cilium") },
   { what: "cilium rollout wait", matches: (c) => c.tool === "k3s" && argvHas(c, "rollout", "daemonset/cilium") },

@@ -5,12 +5,11 @@
  * arguments, runs the rehearsal set (rehearsal/sovereigns/); with a stack,
  * boots its servers (or the one named) with the checks of their role.
  */
-import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { STAND_INS } from "../evaluate-user-data";
-import { PREVIEW_SECRETS } from "../preview-user-data";
+import { chooseServers, PREVIEW_SECRETS } from "../preview-user-data";
 import { startAptProxy } from "./apt-proxy";
 import { ACTIVE, Boot, reapStale, RUN_DIR_PREFIX } from "./boot";
 import { makeCertificates } from "./ca";
@@ -21,10 +20,12 @@ import type { FakesControl } from "./fakes-control";
 import { NETWORK } from "./network";
 import { parseCloudConfig } from "./records";
 import { ROOT } from "./root";
-import { defaultScenarios, Scenario, serverScenario } from "./scenarios";
+import { ACCEPTS_PREVIEW_BEARER, defaultScenarios, Scenario, serverScenario } from "./scenarios";
 import { buildSite, downloadHosts, Site } from "./site";
 import { EXAMPLES, findSovereignFile, REHEARSAL_SOVEREIGNS, rehearsalUserData } from "./sovereigns";
-import { DEFAULT_CLOUD_CONTROLLER, DEFAULT_K3S_VERSION } from "../../config/defaults";
+import { CloudController, DEFAULT_K3S_VERSION } from "../../config/defaults";
+import { SovereignFileError, formatProblem } from "../../config/errors";
+import { loadSovereignFile, Sovereign } from "../../config/load";
 import { PATHS } from "../../userdata/paths";
 
 /** Host names the container resolves to the fakes (the provisioning API's are added per Sovereign). */
@@ -46,7 +47,7 @@ interface Planned {
   readonly apiHost?: string;
   readonly apiBasePath?: string;
   readonly deploymentId?: string;
-  readonly cloudController: "hcloud" | "k3s";
+  readonly cloudController: CloudController;
 }
 
 /** One line of the table. */
@@ -85,11 +86,10 @@ function plan(scenarios: readonly Scenario[], site: Site): Planned[] {
     const file = fs.existsSync(scenario.sovereign) ? scenario.sovereign : path.join(REHEARSAL_SOVEREIGNS, `${scenario.sovereign}.yaml`);
     const key = `${file}|${scenario.change ? scenario.name : ""}`;
     if (!cache.has(key)) cache.set(key, rehearsalUserData(file, site.versions, scenario.change && ((doc) => scenario.change!(doc, site.versions))));
-    const { stack, servers } = cache.get(key)!;
-    const chosen = servers.find((s) => s.server.endsWith(`-${scenario.server}`) || s.server === scenario.server);
+    const { stack, servers, sovereign } = cache.get(key)!;
+    const [chosen] = chooseServers(servers, scenario.server);
     if (!chosen) throw new Error(`${file}: no server ${scenario.server} (servers: ${servers.map((s) => s.server).join(", ")})`);
-    const doc = yaml.load(fs.readFileSync(file, "utf8")) as { postback?: { deploymentId?: string; apiUrl?: string }; cloudController?: "hcloud" | "k3s" };
-    const api = doc.postback ? new URL(doc.postback.apiUrl ?? "https://console.openova.io/sovereign") : undefined;
+    const api = sovereign.postback && new URL(sovereign.postback.apiUrl);
     return {
       id: `b${i + 1}`,
       scenario,
@@ -98,8 +98,8 @@ function plan(scenarios: readonly Scenario[], site: Site): Planned[] {
       userData: chosen.userData,
       apiHost: api?.hostname,
       apiBasePath: api?.pathname.replace(/\/+$/, ""),
-      deploymentId: doc.postback?.deploymentId,
-      cloudController: doc.cloudController ?? DEFAULT_CLOUD_CONTROLLER,
+      deploymentId: sovereign.postback?.deploymentId,
+      cloudController: sovereign.cloudController,
     };
   });
 }
@@ -115,7 +115,7 @@ async function runOne(p: Planned, lowerDirs: (image: Scenario["image"]) => strin
     serve: {},
     cacerts: "answer",
     ...(p.apiHost && p.deploymentId
-      ? { api: { host: p.apiHost, basePath: p.apiBasePath ?? "", deployments: { [p.deploymentId]: { bearerSha256: sha256hex(PREVIEW_SECRETS.kubeconfig_bearer_token) } } } }
+      ? { api: { host: p.apiHost, basePath: p.apiBasePath ?? "", deployments: { [p.deploymentId]: ACCEPTS_PREVIEW_BEARER } } }
       : {}),
   };
   if (p.scenario.control) control = p.scenario.control(control, site);
@@ -155,18 +155,16 @@ async function runOne(p: Planned, lowerDirs: (image: Scenario["image"]) => strin
       cloudController: p.cloudController,
     };
     if (waited === "finished") {
-      for (const check of p.scenario.checks) {
-        const why = await check.run(ctx).catch((e: Error) => `error: ${e.message}`);
-        if (why) failures.push(`${check.name}: ${why}`);
-      }
+      /** Runs one check (or the follow-up); what went wrong is a failure named `name`. */
+      const verify = async (name: string, run: () => Promise<string | undefined>) => {
+        const why = await run().catch((e: Error) => `error: ${e.message}`);
+        if (why) failures.push(`${name}: ${why}`);
+      };
+      for (const check of p.scenario.checks) await verify(check.name, () => check.run(ctx));
       const followUp = p.scenario.followUp;
       if (followUp) {
-        const why = await followUp.run(ctx, (change) => boot.setControl((control = change(control)))).catch((e: Error) => `error: ${e.message}`);
-        if (why) failures.push(`${followUp.name}: ${why}`);
-        for (const check of followUp.checks) {
-          const w = await check.run(ctx).catch((e: Error) => `error: ${e.message}`);
-          if (w) failures.push(`after ${followUp.name}: ${check.name}: ${w}`);
-        }
+        await verify(followUp.name, () => followUp.run(ctx, (change) => boot.setControl((control = change(control)))));
+        for (const check of followUp.checks) await verify(`after ${followUp.name}: ${check.name}`, () => check.run(ctx));
       }
     }
     await boot.collectLogs().catch((e: Error) => failures.push(`collecting logs: ${e.message}`));
@@ -177,10 +175,6 @@ async function runOne(p: Planned, lowerDirs: (image: Scenario["image"]) => strin
   }
   if (failures.length === 0 && !process.env.REHEARSAL_KEEP_LOGS) fs.rmSync(logDir, { recursive: true, force: true });
   return { planned: p, ok: failures.length === 0, bootSec, failures, logDir };
-}
-
-function sha256hex(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
 }
 
 function table(outcomes: readonly Outcome[]): string {
@@ -211,14 +205,21 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`rehearse: no Sovereign file for ${stackArg}\n`);
       return 2;
     }
-    const doc = yaml.load(fs.readFileSync(file, "utf8")) as { controlPlane?: { ha?: boolean }; workers?: { count?: number } };
-    const servers = ["cp-1", ...(doc.controlPlane?.ha ? ["cp-2", "cp-3"] : []), ...Array.from({ length: doc.workers?.count ?? 0 }, (_, i) => `worker-${i + 1}`)];
+    let sovereign: Sovereign;
+    try {
+      sovereign = loadSovereignFile(file);
+    } catch (err) {
+      if (!(err instanceof SovereignFileError)) throw err;
+      for (const problem of err.problems) process.stderr.write(`rehearse: error: ${formatProblem(problem)}\n`);
+      return 1;
+    }
+    const servers = ["cp-1", ...(sovereign.controlPlane.ha ? ["cp-2", "cp-3"] : []), ...Array.from({ length: sovereign.workers.count }, (_, i) => `worker-${i + 1}`)];
     const chosen = serverArg ? servers.filter((s) => s === serverArg || serverArg.endsWith(`-${s}`)) : servers;
     if (chosen.length === 0) {
       process.stderr.write(`rehearse: no server ${serverArg} in ${stackArg}; servers: ${servers.join(", ")}\n`);
       return 2;
     }
-    scenarios = chosen.map((s) => serverScenario(file, s, s === "cp-1" ? "first-server" : s.startsWith("cp-") ? "joining-server" : "agent"));
+    scenarios = chosen.map((s) => serverScenario(sovereign, s, s === "cp-1" ? "first-server" : s.startsWith("cp-") ? "joining-server" : "agent"));
   }
 
   // REHEARSAL_ONLY=<regular expression>: only the scenarios whose "<server> / <name>" matches.

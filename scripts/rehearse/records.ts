@@ -43,25 +43,23 @@ export function storedKubeconfigs(boot: Boot): string[] {
   return fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f), "utf8"));
 }
 
+/** One tool's calls, in directory order (calls() sorts them). */
 function readCalls(dir: string, tool: RecordedCall["tool"], filesDir: string): RecordedCall[] {
   if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir)
-    .map((name) => {
-      const call = path.join(dir, name);
-      const argv = fs.readFileSync(path.join(call, "argv"), "utf8").split("\0");
-      argv.pop();
-      const fd = path.join(call, filesDir);
-      const files = fs.existsSync(fd)
-        ? fs.readdirSync(fd).sort((a, b) => Number(a) - Number(b)).map((f) => fs.readFileSync(path.join(fd, f), "utf8"))
-        : [];
-      const sha = path.join(call, "chart-sha256");
-      return { at: BigInt(name.split("-")[0]), tool, argv, files, chartSha256: fs.existsSync(sha) ? fs.readFileSync(sha, "utf8").trim() : undefined };
-    })
-    .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  return fs.readdirSync(dir).map((name) => {
+    const call = path.join(dir, name);
+    const argv = fs.readFileSync(path.join(call, "argv"), "utf8").split("\0");
+    argv.pop();
+    const fd = path.join(call, filesDir);
+    const files = fs.existsSync(fd)
+      ? fs.readdirSync(fd).sort((a, b) => Number(a) - Number(b)).map((f) => fs.readFileSync(path.join(fd, f), "utf8"))
+      : [];
+    const sha = path.join(call, "chart-sha256");
+    return { at: BigInt(name.split("-")[0]), tool, argv, files, chartSha256: fs.existsSync(sha) ? fs.readFileSync(sha, "utf8").trim() : undefined };
+  });
 }
 
-/** Every call of the fake k3s/kubectl and helm, in the order they started. */
+/** Every call of the fake k3s/kubectl and helm, in the order they started (a stable sort: ties keep k3s before helm, each in directory order). */
 export function calls(boot: Boot): RecordedCall[] {
   const rec = boot.hostPath("/var/lib/sovereign-rehearsal");
   return [...readCalls(path.join(rec, "calls"), "k3s", "files"), ...readCalls(path.join(rec, "helm"), "helm", "values")].sort((a, b) =>

@@ -4,16 +4,16 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import * as yaml from "js-yaml";
 import * as c from "./checks";
 import type { Check } from "./checks";
-import type { FakesControl } from "./fakes-control";
+import type { FakeDeployment, FakesControl } from "./fakes-control";
 import { resendCommands, resumeCommands } from "./readme";
 import { PREVIEW_SECRETS } from "../preview-user-data";
 import { createHash } from "crypto";
 import { ROOT } from "./root";
 import { FAKES_DIR, PinnedVersions, Site, siteKey } from "./site";
 import { DOWNLOADS } from "../../userdata/versions";
+import type { Sovereign } from "../../config/load";
 
 /** Runs after the first checks, inside the still-running container; returns the checks of its outcome. */
 export interface FollowUp {
@@ -41,7 +41,8 @@ export interface Scenario {
   readonly followUp?: FollowUp;
 }
 
-const sha256hex = (text: string) => createHash("sha256").update(text).digest("hex");
+/** A deployment of the fake API that accepts the bearer the user data carries (the preview's stand-in). */
+export const ACCEPTS_PREVIEW_BEARER: FakeDeployment = { bearerSha256: createHash("sha256").update(PREVIEW_SECRETS.kubeconfig_bearer_token).digest("hex") };
 
 /** Checks every server passes after a good boot. */
 function everyServer(): Check[] {
@@ -61,18 +62,28 @@ function everyServer(): Check[] {
   ];
 }
 
+const readme = () => fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+
+/**
+ * Runs the README's `commands` in the container in turn (`input` on the
+ * stdin of those it gives one for), each with its output appended to `log`
+ * in the boot's logs; the first failure, or undefined.
+ */
+async function runReadmeCommands(ctx: c.CheckContext, log: string, commands: readonly string[], timeoutSec: number, input?: (command: string) => string | undefined): Promise<string | undefined> {
+  for (const command of commands) {
+    const r = await ctx.boot.run(["/bin/sh", "-c", command], { input: input?.(command), timeoutSec });
+    fs.appendFileSync(path.join(ctx.boot.spec.logDir, log), `$ ${command}\n${r.stdout}${r.stderr}(exit ${r.code})\n`);
+    if (r.code !== 0) return `\`${command}\` exited ${r.code}: ${(r.stderr || r.stdout).trim().split("\n").slice(-2).join(" | ").slice(0, 300)}`;
+  }
+  return undefined;
+}
+
 /** The README's resume procedure, run literally inside the container after the cause is fixed. */
-export const readmeResume = (step: string): FollowUp => ({
+const readmeResume = (step: string): FollowUp => ({
   name: "README resume procedure",
   run: async (ctx, setControl) => {
     setControl((control) => ({ ...control, serve: {} }));
-    const commands = resumeCommands(fs.readFileSync(path.join(ROOT, "README.md"), "utf8"), step);
-    for (const command of commands) {
-      const r = await ctx.boot.sh(command, 900);
-      fs.appendFileSync(path.join(ctx.boot.spec.logDir, "resume.log"), `$ ${command}\n${r.stdout}${r.stderr}(exit ${r.code})\n`);
-      if (r.code !== 0) return `\`${command}\` exited ${r.code}: ${(r.stderr || r.stdout).trim().split("\n").slice(-2).join(" | ").slice(0, 300)}`;
-    }
-    return undefined;
+    return runReadmeCommands(ctx, "resume.log", resumeCommands(readme(), step), 900);
   },
   checks: [c.completeInOrder, c.onePostback, c.bearerGone, c.pullSecretApplied, c.secretFilesGone("after the resume"), c.secretFilesPrivate],
 });
@@ -82,20 +93,16 @@ export const readmeResume = (step: string): FollowUp => ({
  * the README's by-hand re-send runs inside the container, the bearer pasted
  * on stdin as an operator would.
  */
-export const readmeResend: FollowUp = {
+const readmeResend: FollowUp = {
   name: "README re-send by hand",
   run: async (ctx, setControl) => {
     setControl((control) => ({
       ...control,
-      api: control.api && { ...control.api, deployments: Object.fromEntries(Object.keys(control.api.deployments).map((id) => [id, { bearerSha256: sha256hex(PREVIEW_SECRETS.kubeconfig_bearer_token) }])) },
+      api: control.api && { ...control.api, deployments: Object.fromEntries(Object.keys(control.api.deployments).map((id) => [id, ACCEPTS_PREVIEW_BEARER])) },
     }));
-    for (const command of resendCommands(fs.readFileSync(path.join(ROOT, "README.md"), "utf8"))) {
-      const input = command.includes("/dev/stdin") ? `${PREVIEW_SECRETS.kubeconfig_bearer_token}\n` : undefined;
-      const r = await ctx.boot.run(["/bin/sh", "-c", command], { input, timeoutSec: 300 });
-      fs.appendFileSync(path.join(ctx.boot.spec.logDir, "resend.log"), `$ ${command}\n${r.stdout}${r.stderr}(exit ${r.code})\n`);
-      if (r.code !== 0) return `\`${command}\` exited ${r.code}: ${(r.stderr || r.stdout).trim().split("\n").slice(-2).join(" | ").slice(0, 300)}`;
-    }
-    return undefined;
+    return runReadmeCommands(ctx, "resend.log", resendCommands(readme()), 300, (command) =>
+      command.includes("/dev/stdin") ? `${PREVIEW_SECRETS.kubeconfig_bearer_token}\n` : undefined,
+    );
   },
   checks: [c.resentOnce, c.bearerGone],
 };
@@ -190,15 +197,14 @@ export function defaultScenarios(): Scenario[] {
 }
 
 /** The scenario for one server a user names: a plain boot with the checks of its role. */
-export function serverScenario(sovereign: string, server: string, role: c.CheckContext["role"]): Scenario {
-  const doc = yaml.load(fs.readFileSync(sovereign, "utf8")) as { postback?: unknown; registry?: { pullSecret?: boolean }; cloudController?: string };
+export function serverScenario(sovereign: Sovereign, server: string, role: c.CheckContext["role"]): Scenario {
   const checks: Check[] = everyServer();
   if (role === "first-server") {
     checks.push(c.ciliumValues, c.metadataPolicyApplied, c.orderBeforeFlux());
-    if (doc.cloudController !== "k3s") checks.push(c.ccmInstalled);
-    checks.push(...(doc.postback ? [c.onePostback, c.bearerGone] : [c.noPostback]));
-    if (doc.registry?.pullSecret !== false) checks.push(c.pullSecretApplied);
+    if (sovereign.cloudController !== "k3s") checks.push(c.ccmInstalled);
+    checks.push(...(sovereign.postback ? [c.onePostback, c.bearerGone] : [c.noPostback]));
+    if (sovereign.registry.pullSecret) checks.push(c.pullSecretApplied);
     checks.push(c.secretFilesGone("after the boot"));
   } else checks.push(c.waitedForCacerts);
-  return { name: "boot", sovereign, server, role, image: "packages", checks };
+  return { name: "boot", sovereign: sovereign.file, server, role, image: "packages", checks };
 }

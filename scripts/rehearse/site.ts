@@ -59,15 +59,22 @@ function put(dir: string, url: string, content: string | Buffer, mode = 0o644): 
   return file;
 }
 
-/** A Helm chart archive holding only its Chart.yaml. */
-export async function chartArchive(dir: string, url: string, name: string, version: string): Promise<string> {
-  const staging = fs.mkdtempSync(path.join(dir, ".chart-"));
-  fs.mkdirSync(path.join(staging, name));
-  fs.writeFileSync(path.join(staging, name, "Chart.yaml"), yaml.dump({ apiVersion: "v2", name, version, description: "sovereign-rehearsal fake chart" }));
+/** A .tar.gz served at `url` holding one directory, `top`, with the files `fill` writes into it. */
+async function tarball(dir: string, url: string, top: string, fill: (topDir: string) => void): Promise<string> {
+  const staging = fs.mkdtempSync(path.join(dir, ".tar-"));
+  fs.mkdirSync(path.join(staging, top));
+  fill(path.join(staging, top));
   const file = put(dir, url, "");
-  await must(["tar", "-C", staging, "-czf", file, name]);
+  await must(["tar", "-C", staging, "-czf", file, top]);
   fs.rmSync(staging, { recursive: true, force: true });
   return file;
+}
+
+/** A Helm chart archive holding only its Chart.yaml. */
+function chartArchive(dir: string, url: string, name: string, version: string): Promise<string> {
+  return tarball(dir, url, name, (chart) =>
+    fs.writeFileSync(path.join(chart, "Chart.yaml"), yaml.dump({ apiVersion: "v2", name, version, description: "sovereign-rehearsal fake chart" })),
+  );
 }
 
 /** Builds the site for k3s `k3sVersion` (every rehearsal Sovereign uses the same). */
@@ -82,12 +89,7 @@ export async function buildSite(dir: string, k3sVersion: string): Promise<Site> 
 
   const helm: Record<string, string> = {};
   for (const arch of ["amd64", "arm64"] as const) {
-    const staging = fs.mkdtempSync(path.join(dir, ".helm-"));
-    fs.mkdirSync(path.join(staging, `linux-${arch}`));
-    fs.writeFileSync(path.join(staging, `linux-${arch}`, "helm"), fake("helm.sh"), { mode: 0o755 });
-    const file = put(dir, DOWNLOADS.helm(DEFAULT_HELM.version, arch), "");
-    await must(["tar", "-C", staging, "-czf", file, `linux-${arch}`]);
-    fs.rmSync(staging, { recursive: true, force: true });
+    const file = await tarball(dir, DOWNLOADS.helm(DEFAULT_HELM.version, arch), `linux-${arch}`, (top) => fs.writeFileSync(path.join(top, "helm"), fake("helm.sh"), { mode: 0o755 }));
     helm[arch] = sha256(file);
   }
 

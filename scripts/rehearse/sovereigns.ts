@@ -8,8 +8,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { EvaluatedServer, EvaluationError } from "../evaluate-user-data";
-import { previewUserData } from "../preview-user-data";
+import { EvaluationError } from "../evaluate-user-data";
+import { PreviewedStack, previewUserData } from "../preview-user-data";
+import { fileStem, filesNamed, listSovereignFiles, loadSovereignFile, Sovereign } from "../../config/load";
 import { ROOT } from "./root";
 import type { PinnedVersions } from "./site";
 
@@ -18,39 +19,32 @@ export const REHEARSAL_SOVEREIGNS = path.join(ROOT, "rehearsal", "sovereigns");
 /** The shipped example, where a fresh clone keeps its only Sovereign file. */
 export const EXAMPLES = path.join(ROOT, "examples");
 
-/** A Sovereign file's stack name (the fqdn with dots as dashes). */
-export function stackOf(doc: { fqdn?: unknown }): string {
-  return String(doc.fqdn).replace(/\./g, "-");
-}
-
-/** Finds a Sovereign file by file name (without .yaml) or stack name in `dirs`. */
+/** Finds a Sovereign file in the first of `dirs` that has one named `name`, as SOVEREIGN selects (file name without .yaml, or stack name). */
 export function findSovereignFile(name: string, dirs: readonly string[]): string | undefined {
   for (const dir of dirs) {
     if (!fs.existsSync(dir)) continue;
-    for (const f of fs.readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort()) {
-      const file = path.join(dir, f);
-      if (f === `${name}.yaml`) return file;
-      const doc = yaml.load(fs.readFileSync(file, "utf8")) as { fqdn?: unknown } | null;
-      if (doc && stackOf(doc) === name) return file;
-    }
+    const [file] = filesNamed(listSovereignFiles(dir), name);
+    if (file) return file;
   }
   return undefined;
 }
 
 /**
  * Every server's user data of `file` with the fakes pinned in `versions`
- * (and `change` applied to the document), as `npm run preview` evaluates it.
+ * (and `change` applied to the document), as `npm run preview` evaluates it,
+ * and the Sovereign of the copy that was evaluated.
  */
-export function rehearsalUserData(file: string, versions: PinnedVersions, change?: (doc: Record<string, any>) => void): { stack: string; servers: EvaluatedServer[] } {
+export function rehearsalUserData(file: string, versions: PinnedVersions, change?: (doc: Record<string, any>) => void): PreviewedStack & { sovereign: Sovereign } {
   const doc = yaml.load(fs.readFileSync(file, "utf8")) as Record<string, any>;
   doc.versions = { ...(doc.versions ?? {}), ...JSON.parse(JSON.stringify(versions)) };
   change?.(doc);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rehearse-sovereigns-"));
   try {
-    fs.writeFileSync(path.join(dir, path.basename(file)), yaml.dump(doc, { lineWidth: -1 }));
-    const previewed = previewUserData(path.basename(file, ".yaml"), dir);
+    const copy = path.join(dir, path.basename(file));
+    fs.writeFileSync(copy, yaml.dump(doc, { lineWidth: -1 }));
+    const previewed = previewUserData(fileStem(file), dir);
     if (typeof previewed === "number") throw new EvaluationError(`${file}: synthesis failed (see above)`);
-    return previewed;
+    return { ...previewed, sovereign: loadSovereignFile(copy) };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
